@@ -1,0 +1,111 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientIdProvider } from './client-id-provider.interface.js';
+
+export interface CookieClientIdProviderOptions {
+  /** Cookie name. Default `sse_client_id`. */
+  name?: string;
+  /** Cookie Path. Default `/`; scope it to the stream's route to keep it off other requests. */
+  path?: string;
+  /** Cookie Domain. Default: none (host-only). */
+  domain?: string;
+  /** `'auto'` (default) marks the cookie Secure when the request came over TLS. */
+  secure?: boolean | 'auto';
+  /** Default `Lax`. `None` needs `secure: true` or `'auto'` on TLS. */
+  sameSite?: 'Strict' | 'Lax' | 'None';
+  /** Lifetime in seconds. Default: a session cookie. */
+  maxAge?: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const ATTRIBUTE_VALUE = /^[\x21-\x3a\x3c-\x7e]*$/;
+const EXPIRED = 'Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT';
+
+/**
+ * Keeps a client's id in an HttpOnly cookie, so the browser's automatic reconnects carry it.
+ * A missing or malformed cookie yields a fresh id; headers are only touched while they can
+ * still be sent.
+ */
+@Injectable()
+export class CookieClientIdProvider implements ClientIdProvider {
+  private readonly name: string;
+  private readonly attributes: (req: IncomingMessage) => string;
+
+  constructor(@Optional() options: CookieClientIdProviderOptions = {}) {
+    this.name = checkCookieName(options.name ?? 'sse_client_id');
+    this.attributes = buildAttributes(options);
+  }
+
+  acquireClientId(req: IncomingMessage, res: ServerResponse): string {
+    const current = readCookie(req.headers.cookie, this.name);
+    if (current !== undefined && UUID.test(current)) return current;
+    const clientId = randomUUID();
+    appendSetCookie(res, `${this.name}=${clientId}; ${this.attributes(req)}`);
+    return clientId;
+  }
+
+  releaseClientId(_clientId: string, req: IncomingMessage, res: ServerResponse): void {
+    appendSetCookie(res, `${this.name}=; ${this.attributes(req)}; ${EXPIRED}`);
+  }
+}
+
+function buildAttributes(options: CookieClientIdProviderOptions): (req: IncomingMessage) => string {
+  const sameSite = options.sameSite ?? 'Lax';
+  const secure = options.secure ?? 'auto';
+  if (sameSite === 'None' && secure === false) {
+    throw new Error('CookieClientIdProvider: sameSite "None" needs a Secure cookie; set secure to true or "auto".');
+  }
+  let fixed = `Path=${checkAttribute(options.path ?? '/', 'path')}; HttpOnly; SameSite=${sameSite}`;
+  if (options.domain !== undefined) fixed += `; Domain=${checkAttribute(options.domain, 'domain')}`;
+  if (options.maxAge !== undefined) fixed += `; Max-Age=${checkMaxAge(options.maxAge)}`;
+  if (secure === true) fixed += '; Secure';
+  if (secure !== 'auto') return () => fixed;
+  return (req) => (isSecure(req) ? `${fixed}; Secure` : fixed);
+}
+
+function isSecure(req: IncomingMessage): boolean {
+  // Express sets req.secure from X-Forwarded-Proto when 'trust proxy' is on.
+  const expressSecure = (req as IncomingMessage & { secure?: boolean }).secure;
+  return expressSecure === true || (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=');
+    if (equals < 0 || pair.slice(0, equals).trim() !== name) continue;
+    const value = pair.slice(equals + 1).trim();
+    return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  }
+  return undefined;
+}
+
+function appendSetCookie(res: ServerResponse, cookie: string): void {
+  if (res.headersSent || res.writableEnded) return;
+  const previous = res.getHeader('Set-Cookie');
+  const list = previous === undefined ? [] : Array.isArray(previous) ? previous : [String(previous)];
+  res.setHeader('Set-Cookie', [...list, cookie]);
+}
+
+function checkCookieName(name: string): string {
+  if (!COOKIE_NAME.test(name)) {
+    throw new Error(`CookieClientIdProvider: ${JSON.stringify(name)} is not a valid cookie name; use letters, digits and !#$%&'*+-.^_\`|~.`);
+  }
+  return name;
+}
+
+function checkAttribute(value: string, option: string): string {
+  if (!ATTRIBUTE_VALUE.test(value)) {
+    throw new Error(`CookieClientIdProvider: ${option} ${JSON.stringify(value)} contains ";", spaces or control characters.`);
+  }
+  return value;
+}
+
+function checkMaxAge(seconds: number): number {
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw new Error(`CookieClientIdProvider: maxAge is in whole seconds and must be > 0; got ${seconds}.`);
+  }
+  return seconds;
+}

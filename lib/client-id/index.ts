@@ -1,0 +1,3 @@
+export * from './client-id-provider.interface.js';
+export * from './cookie-client-id.provider.js';
+export * from './random-client-id.provider.js';

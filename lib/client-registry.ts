@@ -1,0 +1,74 @@
+import type { SseClient } from './sse-client.js';
+
+const NO_CLIENTS: ReadonlySet<SseClient> = new Set();
+
+/** Connected clients by id, and named groups of them. Empty groups are deleted. */
+export class ClientRegistry {
+  private readonly clients = new Map<string, SseClient>();
+  private readonly groups = new Map<string, Set<SseClient>>();
+  private readonly memberships = new Map<SseClient, Set<string>>();
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  get(clientId: string): SseClient | undefined {
+    return this.clients.get(clientId);
+  }
+
+  /** The registered client itself, or undefined for a client object that was replaced or left. */
+  current(client: SseClient): SseClient | undefined {
+    return this.clients.get(client.id) === client ? client : undefined;
+  }
+
+  values(): Iterable<SseClient> {
+    return this.clients.values();
+  }
+
+  members(group: string): Iterable<SseClient> {
+    return this.groups.get(group) ?? NO_CLIENTS;
+  }
+
+  add(client: SseClient): void {
+    this.clients.set(client.id, client);
+  }
+
+  /** Removes `client` and its memberships, unless a newer client holds its id. */
+  remove(client: SseClient): void {
+    if (this.clients.get(client.id) === client) this.clients.delete(client.id);
+    for (const group of this.memberships.get(client) ?? []) this.dropMember(group, client);
+    this.memberships.delete(client);
+  }
+
+  join(group: string, client: SseClient): void {
+    let members = this.groups.get(group);
+    if (!members) this.groups.set(group, (members = new Set()));
+    members.add(client);
+    let joined = this.memberships.get(client);
+    if (!joined) this.memberships.set(client, (joined = new Set()));
+    joined.add(group);
+  }
+
+  leave(group: string, client: SseClient): boolean {
+    const joined = this.memberships.get(client);
+    if (!joined?.delete(group)) return false;
+    if (joined.size === 0) this.memberships.delete(client);
+    this.dropMember(group, client);
+    return true;
+  }
+
+  groupsOf(client: SseClient): string[] {
+    return [...(this.memberships.get(client) ?? [])];
+  }
+
+  groupNames(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  private dropMember(group: string, client: SseClient): void {
+    const members = this.groups.get(group);
+    if (!members) return;
+    members.delete(client);
+    if (members.size === 0) this.groups.delete(group);
+  }
+}

@@ -1,0 +1,24 @@
+export * from './client-id/index.js';
+export * from './no-reconnect/index.js';
+export { CLIENT_ID_PROVIDER, NO_RECONNECT_STORE, DEFAULT_NO_RECONNECT_TTL } from './sse.constants.js';
+export { SseClientNotConnectedError } from './sse.errors.js';
+export type { SseEvent, SseMessageEvent } from './sse-event.js';
+export type { SseRequest, SseResponse } from './http/http-pair.js';
+export { SseClient } from './sse-client.js';
+export type {
+  SseClientConnectedEvent,
+  SseClientDisconnectedEvent,
+  SseClientFilter,
+  SseDisconnectReason,
+} from './sse-client-events.js';
+export type {
+  SseKeepaliveOptions,
+  SseModuleAsyncOptions,
+  SseModuleExtras,
+  SseModuleForRootOptions,
+  SseModuleOptions,
+  SseOptionsFactory,
+  SseProviderDefinition,
+} from './sse-module-options.js';
+export { SseModule } from './sse.module.js';
+export { SseService } from './sse.service.js';

@@ -1,0 +1,9 @@
+/** Checks a millisecond duration from configuration and names the option when it is wrong. */
+export function checkDuration(value: unknown, option: string, { allowZero = false } = {}): number {
+  const ok = typeof value === 'number' && Number.isSafeInteger(value) && (allowZero ? value >= 0 : value > 0);
+  if (!ok) {
+    const bound = allowZero ? '>= 0' : '> 0';
+    throw new Error(`${option} must be a whole number of milliseconds ${bound}; got ${String(value)}.`);
+  }
+  return value;
+}

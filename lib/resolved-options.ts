@@ -1,0 +1,44 @@
+import { encodeEvent, serializeComment, serializeRetry } from './event-serializer.js';
+import { checkDuration } from './option-validation.js';
+import { DEFAULT_KEEPALIVE_INTERVAL } from './sse.constants.js';
+import type { SseKeepaliveOptions, SseModuleOptions } from './sse-module-options.js';
+
+export interface ResolvedSseOptions {
+  retryFrame?: Buffer;
+  noReconnectTtl?: number;
+  keepalive?: { interval: number; frame: Buffer };
+}
+
+/** Validates the options once, at startup, and turns them into ready-to-write frames. */
+export function resolveOptions(options: SseModuleOptions = {}): ResolvedSseOptions {
+  return {
+    retryFrame:
+      options.reconnectInterval === undefined
+        ? undefined
+        : named('reconnectInterval', () => Buffer.from(serializeRetry(options.reconnectInterval!))),
+    noReconnectTtl:
+      options.noReconnectTtl === undefined ? undefined : checkDuration(options.noReconnectTtl, 'SseModule noReconnectTtl'),
+    keepalive: options.keepalive === false ? undefined : resolveKeepalive(options.keepalive ?? {}),
+  };
+}
+
+function resolveKeepalive(keepalive: SseKeepaliveOptions): ResolvedSseOptions['keepalive'] {
+  const interval = checkDuration(keepalive.interval ?? DEFAULT_KEEPALIVE_INTERVAL, 'SseModule keepalive.interval');
+  const kind = keepalive.kind ?? 'comment';
+  if (kind === 'comment') {
+    return { interval, frame: named('keepalive.content', () => Buffer.from(serializeComment(keepalive.content ?? ''))) };
+  }
+  if (kind === 'event') {
+    const type = keepalive.content || 'keepalive';
+    return { interval, frame: named('keepalive.content', () => encodeEvent({ type, data: '' })) };
+  }
+  throw new Error(`SseModule keepalive.kind must be 'comment' or 'event'; got ${JSON.stringify(kind)}.`);
+}
+
+function named<T>(option: string, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    throw new Error(`SseModule ${option}: ${(error as Error).message}`, { cause: error });
+  }
+}

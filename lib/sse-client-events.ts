@@ -1,0 +1,26 @@
+import type { IncomingMessage } from 'node:http';
+import type { SseClient } from './sse-client.js';
+
+export interface SseClientConnectedEvent {
+  client: SseClient;
+  /** The request that opened the stream. */
+  request: IncomingMessage;
+  /** The Last-Event-ID header the browser sent when it reconnected, if any. */
+  lastEventId?: string;
+}
+
+/**
+ * Why a stream ended:
+ * - `client`: the client left or its connection died;
+ * - `server`: `disconnect()` ended it and the client will be refused (204) when it comes back;
+ * - `replaced`: a newer connection arrived with the same client id;
+ * - `shutdown`: the application is closing.
+ */
+export type SseDisconnectReason = 'client' | 'server' | 'replaced' | 'shutdown';
+
+export interface SseClientDisconnectedEvent extends SseClientConnectedEvent {
+  reason: SseDisconnectReason;
+}
+
+/** Picks recipients in `broadcast` and `sendToGroup`. */
+export type SseClientFilter = (client: SseClient) => boolean;

@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { encodeEvent } from './event-serializer.js';
+import { isGone } from './http/http-pair.js';
+import { SseClientNotConnectedError } from './sse.errors.js';
+import type { SseEvent } from './sse-event.js';
+
+/** @internal What a client needs from the service that owns it. */
+export interface SseClientOwner {
+  /** Flush this client's queued frames at the end of the current tick. */
+  schedule(client: SseClient): void;
+  disconnectClient(client: SseClient): Promise<void>;
+}
+
+/**
+ * One open event stream. Frames queued within one tick leave in a single write, so a burst of
+ * events costs one syscall per client rather than one per event.
+ */
+export class SseClient {
+  /** Application state for this connection (user id, tenant, ...). Not kept across reconnects. */
+  readonly properties = new Map<string, unknown>();
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private framesSinceKeepalive = 0;
+  private open = true;
+
+  /** @internal */
+  constructor(
+    readonly id: string,
+    readonly request: IncomingMessage,
+    /** The Last-Event-ID header this connection was opened with, if any. */
+    readonly lastEventId: string | undefined,
+    /** @internal */
+    readonly response: ServerResponse,
+    private readonly owner: SseClientOwner,
+  ) {}
+
+  get isConnected(): boolean {
+    return this.open;
+  }
+
+  /** Queues one event. Rejects with SseClientNotConnectedError once the stream has ended. */
+  async send(event: SseEvent): Promise<void> {
+    if (!this.enqueue(encodeEvent(event))) throw new SseClientNotConnectedError(this.id);
+  }
+
+  /** Ends the stream and refuses this client's reconnect; see SseService.disconnect. */
+  disconnect(): Promise<void> {
+    return this.owner.disconnectClient(this);
+  }
+
+  /** @internal Queues an already encoded frame; false when the stream has ended. */
+  enqueue(frame: Buffer): boolean {
+    if (!this.open) return false;
+    this.framesSinceKeepalive++;
+    this.push(frame);
+    return true;
+  }
+
+  /** @internal Queues `frame` unless something else was queued since the previous keepalive. */
+  keepalive(frame: Buffer): void {
+    if (this.open && this.framesSinceKeepalive === 0) this.push(frame);
+    this.framesSinceKeepalive = 0;
+  }
+
+  /** @internal Writes everything queued so far in one write. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const chunk = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (!isGone(this.response)) this.response.write(chunk);
+  }
+
+  /**
+   * @internal Marks the client gone. With `endStream`, queued frames are written and the
+   * response is ended; otherwise they are dropped. False if it was already closed.
+   */
+  close(endStream: boolean): boolean {
+    if (!this.open) return false;
+    this.open = false;
+    if (!endStream) this.pending = [];
+    else {
+      this.flush();
+      if (!isGone(this.response)) this.response.end();
+    }
+    return true;
+  }
+
+  private push(frame: Buffer): void {
+    this.pending.push(frame);
+    this.pendingBytes += frame.length;
+    if (this.pending.length === 1) this.owner.schedule(this);
+  }
+}

@@ -1,0 +1,64 @@
+import type {
+  ClassProvider,
+  ConfigurableModuleAsyncOptions,
+  ExistingProvider,
+  FactoryProvider,
+  Type,
+  ValueProvider,
+} from '@nestjs/common';
+import type { ClientIdProvider } from './client-id/client-id-provider.interface.js';
+import type { NoReconnectStore } from './no-reconnect/no-reconnect-store.interface.js';
+
+export interface SseKeepaliveOptions {
+  /** Period in ms. A client that received nothing during one period gets a keepalive. Default 15 000. */
+  interval?: number;
+  /** `'comment'` (default) is invisible to page code; `'event'` dispatches an event it can watch. */
+  kind?: 'comment' | 'event';
+  /** Comment text (default empty), or the event type for kind `'event'` (default `keepalive`). */
+  content?: string;
+}
+
+/** Settings that may come from a factory in `forRootAsync`. */
+export interface SseModuleOptions {
+  /** When set, `retry: <ms>` is the first thing written on every new stream. */
+  reconnectInterval?: number;
+  /** On by default so that proxies do not cut idle streams; `false` turns it off. */
+  keepalive?: false | SseKeepaliveOptions;
+  /**
+   * How long (ms) a disconnected client's id is refused. Default: the store's own TTL, which is
+   * 5 minutes for the built-in stores. Keep it well above the longest reconnect delay.
+   */
+  noReconnectTtl?: number;
+}
+
+/**
+ * A class (registered with useClass), an instance, or a provider without `provide`:
+ * `{ useClass }`, `{ useValue }`, `{ useFactory, inject }` or `{ useExisting }`.
+ */
+export type SseProviderDefinition<T> =
+  | Type<T>
+  | T
+  | Omit<ClassProvider<T>, 'provide'>
+  | Omit<ValueProvider<T>, 'provide'>
+  | Omit<FactoryProvider<T>, 'provide'>
+  | Omit<ExistingProvider<T>, 'provide'>;
+
+/** Settings that shape the module itself, so they are given directly in forRoot and forRootAsync. */
+export interface SseModuleExtras {
+  /** Register SseModule globally. Default false. */
+  isGlobal?: boolean;
+  /** Default RandomClientIdProvider. */
+  clientIdProvider?: SseProviderDefinition<ClientIdProvider>;
+  /** Default NoopNoReconnectStore. */
+  noReconnectStore?: SseProviderDefinition<NoReconnectStore>;
+}
+
+export type SseModuleForRootOptions = SseModuleOptions & SseModuleExtras;
+
+/** For `forRootAsync({ useClass })` and `forRootAsync({ useExisting })`. */
+export interface SseOptionsFactory {
+  createSseOptions(): SseModuleOptions | Promise<SseModuleOptions>;
+}
+
+export type SseModuleAsyncOptions = ConfigurableModuleAsyncOptions<SseModuleOptions, 'createSseOptions'> &
+  SseModuleExtras;

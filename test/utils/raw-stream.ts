@@ -1,0 +1,82 @@
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
+export interface RawStream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Everything received on the body, as text. */
+  readonly body: string;
+  readonly events: EventSourceMessage[];
+  readonly retries: number[];
+  readonly comments: string[];
+  /** Resolves when the server ends the response or the connection closes. */
+  ended: Promise<void>;
+  /** Resolves once `predicate` holds for what has arrived; rejects after `timeout` ms. */
+  until(predicate: (stream: RawStream) => boolean, timeout?: number): Promise<void>;
+  close(): void;
+}
+
+/** A plain HTTP client for the stream, parsing what arrives with a spec-compliant parser. */
+export function openRawStream(
+  url: string,
+  { method = 'GET', headers = { accept: 'text/event-stream' } }: { method?: string; headers?: Record<string, string> } = {},
+): Promise<RawStream> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => resolve(wrap(res, () => req.destroy())));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function wrap(res: IncomingMessage, destroy: () => void): RawStream {
+  const waiters = new Set<() => void>();
+  const notify = () => waiters.forEach((check) => check());
+  let body = '';
+  const stream: RawStream = {
+    status: res.statusCode ?? 0,
+    headers: res.headers,
+    get body() {
+      return body;
+    },
+    events: [],
+    retries: [],
+    comments: [],
+    ended: new Promise((resolve) => {
+      res.on('end', resolve);
+      res.on('close', resolve);
+      res.on('error', () => resolve());
+    }),
+    until: (predicate, timeout = 5000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`Stream condition not met within ${timeout} ms; received: ${JSON.stringify(body)}`));
+        }, timeout);
+        const check = () => {
+          if (!predicate(stream)) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+      }),
+    close: destroy,
+  };
+  const parser = createParser({
+    onEvent: (event) => stream.events.push(event),
+    onRetry: (retry) => stream.retries.push(retry),
+    onComment: (comment) => stream.comments.push(comment),
+  });
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    body += chunk;
+    parser.feed(chunk);
+    notify();
+  });
+  stream.ended.then(notify);
+  return stream;
+}
+
+/** Resolves after `ms` milliseconds. */
+export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

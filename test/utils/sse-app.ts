@@ -1,0 +1,50 @@
+import { All, Controller, Get, type INestApplication, type ModuleMetadata, Req, Res } from '@nestjs/common';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SseModule, type SseModuleForRootOptions, SseService } from '../../lib/index.js';
+
+@Controller()
+export class StreamController {
+  constructor(private readonly sse: SseService) {}
+
+  @Get('events')
+  events(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+    return this.sse.connect(req, res);
+  }
+
+  /** Takes every method, to show that connect() itself refuses everything but GET. */
+  @All('any-method')
+  anyMethod(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+    return this.sse.connect(req, res);
+  }
+}
+
+export interface SseApp {
+  app: INestApplication;
+  sse: SseService;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface SseAppOptions {
+  sse?: SseModuleForRootOptions;
+  /** Replaces the default `SseModule.forRoot(sse)` import, e.g. with forRootAsync. */
+  imports?: ModuleMetadata['imports'];
+  override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  configure?: (app: INestApplication) => void;
+}
+
+/** A Nest app on an ephemeral loopback port, with the stream at `${url}/events`. */
+export async function startSseApp(options: SseAppOptions = {}): Promise<SseApp> {
+  let builder = Test.createTestingModule({
+    imports: options.imports ?? [SseModule.forRoot(options.sse)],
+    controllers: [StreamController],
+  });
+  if (options.override) builder = options.override(builder);
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication({ logger: false, forceCloseConnections: true });
+  options.configure?.(app);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, sse: app.get(SseService), url, close: () => app.close() };
+}
