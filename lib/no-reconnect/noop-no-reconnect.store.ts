@@ -4,11 +4,11 @@ import type { NoReconnectStore } from './no-reconnect-store.interface.js';
 /** The default: remembers nothing, so `disconnect()` refuses to run until a real store is set. */
 @Injectable()
 export class NoopNoReconnectStore implements NoReconnectStore {
-  async addClientId(): Promise<void> {}
+  async addClientId(_clientId: string, _ttl?: number): Promise<void> {}
 
-  async containsClientId(): Promise<boolean> {
+  async containsClientId(_clientId: string): Promise<boolean> {
     return false;
   }
 
-  async removeClientId(): Promise<void> {}
+  async removeClientId(_clientId: string): Promise<void> {}
 }

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import compression from 'compression';
-import { delay, openRawStream } from '../utils/raw-stream.js';
+import { openRawStream } from '../utils/raw-stream.js';
 import { openEventSource } from '../utils/browser-like-event-source.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
+import { waitFor } from '../utils/wait.js';
 
 describe('handshake', () => {
   let sseApp: SseApp;
@@ -95,10 +96,3 @@ describe('handshake', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeout = 5000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await delay(10);
-  }
-}
