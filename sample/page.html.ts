@@ -1,0 +1,83 @@
+/** The sample's single page: its own id and state, a live log, and an admin list of clients. */
+export const PAGE = /* html */ `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>nestjs-sse sample</title>
+<style>
+  body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #1d2330; }
+  h1 { font-size: 1.4rem; margin-bottom: .2rem; }
+  .muted { color: #667; }
+  .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5rem; }
+  section { border: 1px solid #d8dce6; border-radius: 8px; padding: 1rem; }
+  #state { font-weight: 600; padding: .1rem .5rem; border-radius: 4px; background: #eee; }
+  #state[data-state="open"] { background: #d9f7e1; color: #146c2e; }
+  #state[data-state="connecting"] { background: #fff3cd; color: #7a5b00; }
+  #state[data-state="closed"] { background: #fde2e1; color: #a11d1d; }
+  #log { height: 18rem; overflow: auto; font: 13px ui-monospace, monospace; background: #f6f7fa; padding: .5rem; margin: 0; }
+  table { width: 100%; border-collapse: collapse; font-size: 13px; }
+  td, th { text-align: left; padding: .3rem; border-bottom: 1px solid #eee; }
+  code { font-size: 12px; }
+  .you { font-weight: 600; }
+</style>
+</head>
+<body>
+<h1>nestjs-sse sample</h1>
+<p class="muted">Open this page in two tabs, then disconnect one tab from the other: its stream ends, its reconnect is answered with 204, and it stays closed.</p>
+<div class="grid">
+  <section>
+    <p>State: <span id="state" data-state="connecting">connecting</span></p>
+    <p>Client id: <code id="client-id">…</code></p>
+    <form id="say"><input id="text" placeholder="Say something to everyone" size="30"> <button>Broadcast</button></form>
+    <h3>Live events</h3>
+    <pre id="log"></pre>
+  </section>
+  <section>
+    <h3>Connected clients <button id="refresh">Refresh</button></h3>
+    <table><thead><tr><th>id</th><th>groups</th><th></th></tr></thead><tbody id="clients"></tbody></table>
+  </section>
+</div>
+<script>
+  const $ = (id) => document.getElementById(id);
+  let myId = null;
+  const log = (line) => { $('log').textContent = new Date().toLocaleTimeString() + '  ' + line + '\\n' + $('log').textContent; };
+  const setState = (state) => { $('state').textContent = state; $('state').dataset.state = state; };
+
+  const source = new EventSource('/events');
+  source.onopen = () => { setState('open'); log('stream open'); };
+  source.onerror = () => {
+    const closed = source.readyState === EventSource.CLOSED;
+    setState(closed ? 'closed' : 'connecting');
+    log(closed ? 'stream closed for good (the server refused the reconnect)' : 'stream lost, reconnecting…');
+  };
+  source.addEventListener('welcome', (e) => { myId = JSON.parse(e.data).clientId; $('client-id').textContent = myId; refresh(); });
+  source.addEventListener('tick', (e) => { const t = JSON.parse(e.data); log('tick #' + t.n + ' (' + t.clients + ' clients)'); });
+  source.addEventListener('chat', (e) => log('chat: ' + JSON.parse(e.data).text));
+
+  async function refresh() {
+    const clients = await (await fetch('/clients')).json();
+    $('clients').replaceChildren(...clients.map((c) => {
+      const row = document.createElement('tr');
+      row.innerHTML = '<td><code></code></td><td></td><td><button>Disconnect</button></td>';
+      row.querySelector('code').textContent = c.id;
+      row.children[1].textContent = c.groups.join(', ');
+      if (c.id === myId) row.className = 'you';
+      row.querySelector('button').onclick = async () => {
+        await fetch('/clients/' + encodeURIComponent(c.id) + '/disconnect', { method: 'POST' });
+        refresh();
+      };
+      return row;
+    }));
+  }
+  $('refresh').onclick = refresh;
+  setInterval(refresh, 5000);
+  $('say').onsubmit = async (e) => {
+    e.preventDefault();
+    await fetch('/clients/broadcast', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: $('text').value }) });
+    $('text').value = '';
+  };
+</script>
+</body>
+</html>
+`;
