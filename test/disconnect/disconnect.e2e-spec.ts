@@ -13,11 +13,11 @@ describe('server-side disconnect', () => {
   let store: ControllableStore;
   afterEach(() => sseApp?.close());
 
-  async function start(reconnectInterval = 50): Promise<SseApp> {
+  async function start(reconnectInterval = 50, noReconnectTtl?: number): Promise<SseApp> {
     provider = new RecordingCookieProvider();
     store = new ControllableStore();
     sseApp = await startSseApp({
-      sse: { clientIdProvider: provider, noReconnectStore: store, reconnectInterval, keepalive: false },
+      sse: { clientIdProvider: provider, noReconnectStore: store, reconnectInterval, keepalive: false, noReconnectTtl },
     });
     return sseApp;
   }
@@ -121,6 +121,18 @@ describe('server-side disconnect', () => {
     expect(back.status).toBe(200);
     expect(sseApp.sse.getClient(clientId)).toBeDefined();
     back.close();
+  });
+
+  it('lets the id back in once noReconnectTtl has passed', async () => {
+    await start(50, 150);
+    const first = await openRawStream(`${sseApp.url}/events`);
+    const cookie = cookieOf(first.headers['set-cookie'] as string[]);
+    await sseApp.sse.disconnect(cookie.split('=')[1]!);
+    await first.ended;
+    await delay(400);
+    const later = await openRawStream(`${sseApp.url}/events`, { headers: { accept: 'text/event-stream', cookie } });
+    expect(later.status).toBe(200);
+    later.close();
   });
 
   it('resolves false for an id that is not connected', async () => {
