@@ -1,6 +1,6 @@
 /**
- * One interval timer for every client of a service, running only while clients are connected.
- * It is unref'd, so it never keeps a process alive on its own.
+ * One timer for every client of a service, running only while clients are connected. It ticks
+ * every half interval (see SseClient.keepalive). It is unref'd, so it never keeps a process alive.
  */
 export class KeepaliveTimer {
   private timer: NodeJS.Timeout | undefined;
@@ -16,7 +16,7 @@ export class KeepaliveTimer {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(this.tick, this.interval);
+    this.timer = setInterval(this.tick, Math.max(1, Math.floor(this.interval / 2)));
     this.timer.unref();
   }
 

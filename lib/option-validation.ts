@@ -7,3 +7,10 @@ export function checkDuration(value: unknown, option: string, { allowZero = fals
   }
   return value;
 }
+
+export function checkCount(value: unknown, option: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(`${option} must be a whole number > 0; got ${String(value)}.`);
+  }
+  return value;
+}

@@ -20,7 +20,7 @@ export class SseClient {
   readonly properties = new Map<string, unknown>();
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private framesSinceKeepalive = 0;
+  private quietTicks = 0;
   private open = true;
 
   /** @internal */
@@ -51,15 +51,36 @@ export class SseClient {
   /** @internal Queues an already encoded frame; false when the stream has ended. */
   enqueue(frame: Buffer): boolean {
     if (!this.open) return false;
-    this.framesSinceKeepalive++;
     this.push(frame);
     return true;
   }
 
-  /** @internal Queues `frame` unless something else was queued since the previous keepalive. */
+  /**
+   * @internal Called every half keepalive interval: queues `frame` on the second tick in a row
+   * with nothing else queued, so a stream is never silent for longer than the interval.
+   */
   keepalive(frame: Buffer): void {
-    if (this.open && this.framesSinceKeepalive === 0) this.push(frame);
-    this.framesSinceKeepalive = 0;
+    if (!this.open || ++this.quietTicks < 2) return;
+    this.push(frame);
+  }
+
+  /**
+   * @internal Calls `onGone` once, when the response or the connection under it closes, and
+   * resolves then. The connection matters for pipelined requests, whose queued responses never
+   * see a 'close' of their own.
+   */
+  watch(onGone: () => void): Promise<void> {
+    const socket = this.request.socket;
+    return new Promise((resolve) => {
+      const gone = () => {
+        this.response.off('close', gone);
+        socket?.off('close', gone);
+        onGone();
+        resolve();
+      };
+      this.response.once('close', gone);
+      socket?.once('close', gone);
+    });
   }
 
   /** @internal Writes everything queued so far in one write. */
@@ -68,7 +89,13 @@ export class SseClient {
     const chunk = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    if (!isGone(this.response)) this.response.write(chunk);
+    if (isGone(this.response)) return;
+    try {
+      this.response.write(chunk);
+    } catch {
+      // A write that throws leaves the stream unusable; closing it reports the client gone.
+      this.response.destroy();
+    }
   }
 
   /**
@@ -87,6 +114,7 @@ export class SseClient {
   }
 
   private push(frame: Buffer): void {
+    this.quietTicks = 0;
     this.pending.push(frame);
     this.pendingBytes += frame.length;
     if (this.pending.length === 1) this.owner.schedule(this);

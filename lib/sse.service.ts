@@ -173,6 +173,8 @@ export class SseService implements OnModuleDestroy {
   }
 
   private async refuseReconnect(clientId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A refusal that cannot be delivered is not used up: the browser's next attempt gets it.
+    if (isGone(res)) return;
     // Released before the 204 is written, so a cookie provider can still delete its cookie in it.
     await this.release(clientId, req, res);
     try {
@@ -186,11 +188,10 @@ export class SseService implements OnModuleDestroy {
   private open(clientId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const previous = this.registry.get(clientId);
     if (previous) this.finish(previous, 'replaced');
-    const ended = new Promise<void>((resolve) => res.once('close', resolve));
     writeStreamHead(req, res, this.retryFrame);
     const client = new SseClient(clientId, req, readLastEventId(req), res, this.owner);
     this.registry.add(client);
-    res.once('close', () => this.finish(client, 'client'));
+    const ended = client.watch(() => this.finish(client, 'client'));
     res.on('error', () => this.finish(client, 'client'));
     this.keepalive?.start();
     this.connected.next({ client, request: req, lastEventId: client.lastEventId });
@@ -232,7 +233,9 @@ export class SseService implements OnModuleDestroy {
         { cause },
       );
     }
-    this.finish(client, 'server');
+    // The same browser may have reconnected meanwhile; its id is now refused, so end that stream too.
+    const target = client.isConnected ? client : this.registry.get(client.id);
+    if (target) this.finish(target, 'server');
   }
 
   private async release(clientId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

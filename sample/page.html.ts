@@ -44,7 +44,9 @@ export const PAGE = /* html */ `<!doctype html>
   const log = (line) => { $('log').textContent = new Date().toLocaleTimeString() + '  ' + line + '\\n' + $('log').textContent; };
   const setState = (state) => { $('state').textContent = state; $('state').dataset.state = state; };
 
-  const source = new EventSource('/events');
+  // Tabs share the id cookie; naming the tab makes each one its own client.
+  const tab = Math.random().toString(36).slice(2, 10);
+  const source = new EventSource('/events?sse_tab=' + tab);
   source.onopen = () => { setState('open'); log('stream open'); };
   source.onerror = () => {
     const closed = source.readyState === EventSource.CLOSED;

@@ -115,3 +115,29 @@ describe('CookieClientIdProvider', () => {
     expect(() => new CookieClientIdProvider(options)).toThrow(message);
   });
 });
+
+describe('CookieClientIdProvider tabs', () => {
+  const id = '0b7c3c1e-8d3f-4d59-9a4e-3a9a9f1c2b7d';
+  const acquireAt = (path: string, options?: CookieClientIdProviderOptions) =>
+    exchange((req, res) => {
+      req.url = path;
+      return new CookieClientIdProvider(options).acquireClientId(req, res);
+    }, { cookie: `sse_client_id=${id}` });
+
+  it('gives each tab of one browser its own id', async () => {
+    expect((await acquireAt('/events?sse_tab=a1')).result).toBe(`${id}.a1`);
+    expect((await acquireAt('/events?x=1&sse_tab=b2')).result).toBe(`${id}.b2`);
+  });
+
+  it.each(['/events', '/events?sse_tab=', '/events?sse_tab=has%20space', `/events?sse_tab=${'x'.repeat(65)}`])(
+    'uses the browser id alone for %j',
+    async (path) => {
+      expect((await acquireAt(path)).result).toBe(id);
+    },
+  );
+
+  it('honours a custom tab parameter, or none', async () => {
+    expect((await acquireAt('/events?tab=t', { tabParam: 'tab' })).result).toBe(`${id}.t`);
+    expect((await acquireAt('/events?sse_tab=t', { tabParam: false })).result).toBe(id);
+  });
+});

@@ -16,11 +16,18 @@ export interface CookieClientIdProviderOptions {
   sameSite?: 'Strict' | 'Lax' | 'None';
   /** Lifetime in seconds. Default: a session cookie. */
   maxAge?: number;
+  /**
+   * Query parameter that tells the tabs of one browser apart, since they share the cookie.
+   * With `?sse_tab=<token>` on the stream URL the id is `<cookie id>.<token>`, so each tab is its
+   * own client; without it, a second tab replaces the first. Default `sse_tab`; `false` ignores it.
+   */
+  tabParam?: string | false;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const ATTRIBUTE_VALUE = /^[\x21-\x3a\x3c-\x7e]*$/;
+const TAB = /^[A-Za-z0-9_-]{1,64}$/;
 const EXPIRED = 'Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT';
 
 /**
@@ -31,24 +38,37 @@ const EXPIRED = 'Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT';
 @Injectable()
 export class CookieClientIdProvider implements ClientIdProvider {
   private readonly name: string;
+  private readonly tabParam: string | false;
   private readonly attributes: (req: IncomingMessage) => string;
 
   constructor(@Optional() options: CookieClientIdProviderOptions = {}) {
     this.name = checkCookieName(options.name ?? 'sse_client_id');
+    this.tabParam = options.tabParam ?? 'sse_tab';
     this.attributes = buildAttributes(options);
   }
 
   acquireClientId(req: IncomingMessage, res: ServerResponse): string {
-    const current = readCookie(req.headers.cookie, this.name);
-    if (current !== undefined && UUID.test(current)) return current;
-    const clientId = randomUUID();
-    appendSetCookie(res, `${this.name}=${clientId}; ${this.attributes(req)}`);
-    return clientId;
+    const browserId = this.browserId(req, res);
+    const tab = this.tabParam === false ? undefined : readQuery(req.url, this.tabParam);
+    return tab !== undefined && TAB.test(tab) ? `${browserId}.${tab}` : browserId;
   }
 
   releaseClientId(_clientId: string, req: IncomingMessage, res: ServerResponse): void {
     appendSetCookie(res, `${this.name}=; ${this.attributes(req)}; ${EXPIRED}`);
   }
+
+  private browserId(req: IncomingMessage, res: ServerResponse): string {
+    const current = readCookie(req.headers.cookie, this.name);
+    if (current !== undefined && UUID.test(current)) return current;
+    const fresh = randomUUID();
+    appendSetCookie(res, `${this.name}=${fresh}; ${this.attributes(req)}`);
+    return fresh;
+  }
+}
+
+function readQuery(url: string | undefined, name: string): string | undefined {
+  const start = url?.indexOf('?') ?? -1;
+  return start < 0 ? undefined : (new URLSearchParams(url!.slice(start + 1)).get(name) ?? undefined);
 }
 
 function buildAttributes(options: CookieClientIdProviderOptions): (req: IncomingMessage) => string {

@@ -15,6 +15,7 @@ describe('acceptsEventStream', () => {
     ['text/*;q=0, text/event-stream'],
     ['application/json;q=0.9, */*;q=0.1'],
     ['text/event-stream;q=oops'],
+    ['text/event-stream;q='],
   ])('accepts %j', (accept) => {
     expect(acceptsEventStream(accept)).toBe(true);
   });

@@ -31,7 +31,8 @@ function qualityOf(parameters: string[]): number {
   for (const parameter of parameters) {
     const [name = '', value = ''] = parameter.split('=');
     if (name.trim().toLowerCase() !== 'q') continue;
-    const q = Number(value.trim());
+    const text = value.trim();
+    const q = text === '' ? Number.NaN : Number(text);
     // A malformed q is the client's mistake; reading it as "acceptable" fails open.
     return Number.isFinite(q) && q >= 0 && q <= 1 ? q : 1;
   }

@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { checkDuration } from '../option-validation.js';
+import { checkCount, checkDuration } from '../option-validation.js';
 import { DEFAULT_NO_RECONNECT_TTL } from '../sse.constants.js';
 import type { NoReconnectStore } from './no-reconnect-store.interface.js';
 
@@ -29,7 +29,7 @@ export class InMemoryNoReconnectStore implements NoReconnectStore {
 
   constructor(@Optional() options: InMemoryNoReconnectStoreOptions = {}) {
     this.ttl = checkDuration(options.ttl ?? DEFAULT_NO_RECONNECT_TTL, 'InMemoryNoReconnectStore ttl');
-    this.maxEntries = checkDuration(options.maxEntries ?? 100_000, 'InMemoryNoReconnectStore maxEntries');
+    this.maxEntries = checkCount(options.maxEntries ?? 100_000, 'InMemoryNoReconnectStore maxEntries');
     this.sweepInterval = Math.min(this.ttl, MAX_SWEEP_INTERVAL);
   }
 

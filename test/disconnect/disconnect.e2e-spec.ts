@@ -135,6 +135,22 @@ describe('server-side disconnect', () => {
     later.close();
   });
 
+  it('also ends a reconnect of the same id that arrived while the id was being stored', async () => {
+    await start();
+    store.addDelay = 150;
+    const first = await openRawStream(`${sseApp.url}/events`);
+    const cookie = cookieOf(first.headers['set-cookie'] as string[]);
+    const clientId = cookie.split('=')[1]!;
+    const disconnecting = sseApp.sse.disconnect(clientId);
+    const second = await openRawStream(`${sseApp.url}/events`, { headers: { accept: 'text/event-stream', cookie } });
+    await first.ended;
+    await expect(disconnecting).resolves.toBe(true);
+    await second.ended;
+    expect(sseApp.sse.getClient(clientId)).toBeUndefined();
+    const third = await openRawStream(`${sseApp.url}/events`, { headers: { accept: 'text/event-stream', cookie } });
+    expect(third.status).toBe(204);
+  });
+
   it('resolves false for an id that is not connected', async () => {
     await start();
     await expect(sseApp.sse.disconnect('no-such-client')).resolves.toBe(false);

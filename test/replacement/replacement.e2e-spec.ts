@@ -41,6 +41,26 @@ describe('a second connection with the id of a connected client', () => {
     fresh.close();
   });
 
+  it('keeps two tabs of one browser apart when each names its tab', async () => {
+    sseApp = await startSseApp({ sse: { clientIdProvider: RecordingCookieProvider, noReconnectStore: InMemoryNoReconnectStore } });
+    const disconnects = collect(sseApp.sse.clientDisconnected$);
+    const first = await openRawStream(`${sseApp.url}/events?sse_tab=tab1`);
+    const cookie = cookieOf(first.headers['set-cookie'] as string[]);
+    const second = await openRawStream(`${sseApp.url}/events?sse_tab=tab2`, { headers: { accept: 'text/event-stream', cookie } });
+    const browserId = cookie.split('=')[1]!;
+    expect(sseApp.sse.getClients().map((c) => c.id).sort()).toEqual([`${browserId}.tab1`, `${browserId}.tab2`]);
+    await sseApp.sse.broadcast('both');
+    await Promise.all([first, second].map((s) => s.until((x) => x.events.length === 1)));
+    expect(disconnects).toEqual([]);
+
+    await sseApp.sse.disconnect(`${browserId}.tab1`);
+    await first.ended;
+    const refused = await openRawStream(`${sseApp.url}/events?sse_tab=tab1`, { headers: { accept: 'text/event-stream', cookie } });
+    expect(refused.status).toBe(204);
+    expect(sseApp.sse.getClient(`${browserId}.tab2`)?.isConnected).toBe(true);
+    second.close();
+  });
+
   it('keeps the live client registered after the old socket finally closes', async () => {
     sseApp = await startSseApp({ sse: { clientIdProvider: { useValue: { acquireClientId: () => 'device-7', releaseClientId: () => undefined } } } });
     const disconnects = collect(sseApp.sse.clientDisconnected$);
