@@ -1,0 +1,99 @@
+import { get, type IncomingMessage } from 'node:http';
+
+const LFLF = Buffer.from('\n\n');
+
+/** One open stream, counting complete frames (each ends with a blank line). */
+export class CountingStream {
+  frames = 0;
+  private lastByte = 0;
+  private target = Infinity;
+  private onTarget?: () => void;
+
+  constructor(private readonly response: IncomingMessage) {
+    response.on('data', (chunk: Buffer) => this.count(chunk));
+  }
+
+  /** Calls `done` once `extra` more frames than now have arrived. */
+  expect(extra: number, done: () => void): void {
+    this.target = this.frames + extra;
+    this.onTarget = done;
+    if (this.frames >= this.target) this.reached();
+  }
+
+  destroy(): void {
+    this.response.destroy();
+  }
+
+  private count(chunk: Buffer): void {
+    if (this.lastByte === 0x0a && chunk[0] === 0x0a) this.frames++;
+    for (let at = chunk.indexOf(LFLF); at !== -1; at = chunk.indexOf(LFLF, at + 2)) this.frames++;
+    this.lastByte = chunk[chunk.length - 1] ?? 0;
+    if (this.frames >= this.target) this.reached();
+  }
+
+  private reached(): void {
+    const done = this.onTarget;
+    this.onTarget = undefined;
+    this.target = Infinity;
+    done?.();
+  }
+}
+
+export interface OpenOptions {
+  port: number;
+  count: number;
+  /** Source address, so rounds do not compete for the same ephemeral ports. */
+  localAddress: string;
+  concurrency?: number;
+}
+
+/** Opens `count` streams, `concurrency` handshakes at a time; resolves when all heads arrived. */
+export async function openStreams({ port, count, localAddress, concurrency = 200 }: OpenOptions): Promise<CountingStream[]> {
+  const streams: CountingStream[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next++;
+      streams.push(await openOne(port, localAddress));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return streams;
+}
+
+function openOne(port: number, localAddress: string): Promise<CountingStream> {
+  return new Promise((resolve, reject) => {
+    const req = get({ host: '127.0.0.1', port, path: '/sse', agent: false, localAddress, headers: { accept: 'text/event-stream' } }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`stream answered ${res.statusCode}`));
+      else resolve(new CountingStream(res));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Resolves once every stream has received `events` more frames; rejects after `timeout` ms. */
+export function allReceive(streams: CountingStream[], events: number, timeout: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let pending = streams.length;
+    const timer = setTimeout(() => reject(new Error(`${pending} of ${streams.length} streams still short after ${timeout} ms`)), timeout);
+    for (const stream of streams) {
+      stream.expect(events, () => {
+        if (--pending === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+  });
+}
+
+export function getJson<T>(port: number, path: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve((body ? JSON.parse(body) : undefined) as T));
+    }).on('error', reject);
+  });
+}
