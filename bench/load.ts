@@ -45,25 +45,27 @@ export interface OpenOptions {
   /** Source address, so rounds do not compete for the same ephemeral ports. */
   localAddress: string;
   concurrency?: number;
+  /** Default `/sse`, the bench servers' stream route. */
+  path?: string;
 }
 
 /** Opens `count` streams, `concurrency` handshakes at a time; resolves when all heads arrived. */
-export async function openStreams({ port, count, localAddress, concurrency = 200 }: OpenOptions): Promise<CountingStream[]> {
+export async function openStreams({ port, count, localAddress, concurrency = 200, path = '/sse' }: OpenOptions): Promise<CountingStream[]> {
   const streams: CountingStream[] = [];
   let next = 0;
   const worker = async () => {
     while (next < count) {
       next++;
-      streams.push(await openOne(port, localAddress));
+      streams.push(await openOne(port, path, localAddress));
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return streams;
 }
 
-function openOne(port: number, localAddress: string): Promise<CountingStream> {
+function openOne(port: number, path: string, localAddress: string): Promise<CountingStream> {
   return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port, path: '/sse', agent: false, localAddress, headers: { accept: 'text/event-stream' } }, (res) => {
+    const req = get({ host: '127.0.0.1', port, path, agent: false, localAddress, headers: { accept: 'text/event-stream' } }, (res) => {
       if (res.statusCode !== 200) reject(new Error(`stream answered ${res.statusCode}`));
       else resolve(new CountingStream(res));
     });

@@ -16,7 +16,7 @@ describe('bench harness (smoke)', () => {
   it('counts every delivered frame on every stream, whatever the chunking', async () => {
     sseApp = await startSseApp({ sse: { keepalive: false } });
     const port = Number(new URL(sseApp.url).port);
-    streams = await openStreams({ port, count: 20, localAddress: '127.0.0.1', concurrency: 5 });
+    streams = await openStreams({ port, count: 20, localAddress: '127.0.0.1', concurrency: 5, path: '/events' });
     expect(streams).toHaveLength(20);
     const delivered = allReceive(streams, 120, 10_000);
     for (let i = 0; i < 120; i++) void sseApp.sse.broadcast('y'.repeat(i * 97));
@@ -26,7 +26,7 @@ describe('bench harness (smoke)', () => {
 
   it('rejects when frames are missing instead of waiting for ever', async () => {
     sseApp = await startSseApp({ sse: { keepalive: false } });
-    streams = await openStreams({ port: Number(new URL(sseApp.url).port), count: 2, localAddress: '127.0.0.1' });
+    streams = await openStreams({ port: Number(new URL(sseApp.url).port), count: 2, localAddress: '127.0.0.1', path: '/events' });
     const delivered = allReceive(streams, 3, 300);
     await sseApp.sse.broadcast('only one');
     await expect(delivered).rejects.toThrow(/2 of 2 streams still short/);
