@@ -18,7 +18,7 @@ export interface SseClientOwner {
 export class SseClient {
   /** Application state for this connection (user id, tenant, ...). Not kept across reconnects. */
   readonly properties = new Map<string, unknown>();
-  private pending: Buffer[] = [];
+  private readonly pending: Buffer[] = [];
   private pendingBytes = 0;
   private quietTicks = 0;
   private open = true;
@@ -87,7 +87,8 @@ export class SseClient {
   flush(): void {
     if (this.pending.length === 0) return;
     const chunk = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
+    // Reused rather than replaced: this runs for every client on every tick with traffic.
+    this.pending.length = 0;
     this.pendingBytes = 0;
     if (isGone(this.response)) return;
     try {
@@ -105,7 +106,7 @@ export class SseClient {
   close(endStream: boolean): boolean {
     if (!this.open) return false;
     this.open = false;
-    if (!endStream) this.pending = [];
+    if (!endStream) this.pending.length = 0;
     else {
       this.flush();
       if (!isGone(this.response)) this.response.end();

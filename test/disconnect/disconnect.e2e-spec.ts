@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { firstValueFrom } from 'rxjs';
 import { CookieClientIdProvider, InMemoryNoReconnectStore } from '../../lib/index.js';
 import { openEventSource } from '../utils/browser-like-event-source.js';
-import { delay, openRawStream } from '../utils/raw-stream.js';
+import { openRawStream } from '../utils/raw-stream.js';
 import { ControllableStore, cookieOf, RecordingCookieProvider } from '../utils/recording-providers.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
-import { collect } from '../utils/wait.js';
+import { collect, delay } from '../utils/wait.js';
 
 describe('server-side disconnect', () => {
   let sseApp: SseApp;

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { openEventSource } from '../utils/browser-like-event-source.js';
-import { delay, openRawStream } from '../utils/raw-stream.js';
+import { openRawStream } from '../utils/raw-stream.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
-import { waitFor } from '../utils/wait.js';
+import { delay, waitFor } from '../utils/wait.js';
 
 describe('keepalive', () => {
   let sseApp: SseApp;

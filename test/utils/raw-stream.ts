@@ -77,6 +77,3 @@ function wrap(res: IncomingMessage, destroy: () => void): RawStream {
   stream.ended.then(notify);
   return stream;
 }
-
-/** Resolves after `ms` milliseconds. */
-export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,11 +1,14 @@
 import type { Observable } from 'rxjs';
 
+/** Resolves after `ms` milliseconds. */
+export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** Polls `condition` until it holds; rejects after `timeout` ms. */
 export async function waitFor(condition: () => boolean, timeout = 5000): Promise<void> {
   const deadline = Date.now() + timeout;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms: ${condition}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await delay(10);
   }
 }
 
