@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encodeEvent } from './event-serializer.js';
 import { isGone } from './http/http-pair.js';
+import type { StreamWriter } from './http/stream-writer.js';
 import { SseClientNotConnectedError } from './sse.errors.js';
 import type { SseEvent } from './sse-event.js';
 
@@ -31,6 +32,7 @@ export class SseClient {
     readonly lastEventId: string | undefined,
     /** @internal */
     readonly response: ServerResponse,
+    private readonly writer: StreamWriter,
     private readonly owner: SseClientOwner,
   ) {}
 
@@ -86,17 +88,15 @@ export class SseClient {
   /** @internal Writes everything queued so far in one write. */
   flush(): void {
     if (this.pending.length === 0) return;
-    const chunk = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    // Reused rather than replaced: this runs for every client on every tick with traffic.
-    this.pending.length = 0;
-    this.pendingBytes = 0;
-    if (isGone(this.response)) return;
     try {
-      this.response.write(chunk);
+      if (this.writer.writable) this.writer.write(this.pending, this.pendingBytes);
     } catch {
       // A write that throws leaves the stream unusable; closing it reports the client gone.
       this.response.destroy();
     }
+    // Reused rather than replaced: this runs for every client on every tick with traffic.
+    this.pending.length = 0;
+    this.pendingBytes = 0;
   }
 
   /**

@@ -7,6 +7,7 @@ import { ClientRegistry } from './client-registry.js';
 import { encodeEvent, serializeRetry } from './event-serializer.js';
 import { isGone, type SseRequest, type SseResponse, toHttpPair } from './http/http-pair.js';
 import { assertStreamable, writeNoContent, writeStreamHead } from './http/stream-head.js';
+import { createStreamWriter } from './http/stream-writer.js';
 import { KeepaliveTimer } from './keepalive-timer.js';
 import type { NoReconnectStore } from './no-reconnect/no-reconnect-store.interface.js';
 import { NoopNoReconnectStore } from './no-reconnect/noop-no-reconnect.store.js';
@@ -189,7 +190,7 @@ export class SseService implements OnModuleDestroy {
     const previous = this.registry.get(clientId);
     if (previous) this.finish(previous, 'replaced');
     writeStreamHead(req, res, this.retryFrame);
-    const client = new SseClient(clientId, req, readLastEventId(req), res, this.owner);
+    const client = new SseClient(clientId, req, readLastEventId(req), res, createStreamWriter(res), this.owner);
     this.registry.add(client);
     const ended = client.watch(() => this.finish(client, 'client'));
     res.on('error', () => this.finish(client, 'client'));

@@ -1,4 +1,4 @@
-import { All, Controller, Get, type INestApplication, type ModuleMetadata, Req, Res } from '@nestjs/common';
+import { All, Controller, Get, type INestApplication, type ModuleMetadata, Req, Res, type Type } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SseModule, type SseModuleForRootOptions, SseService } from '../../lib/index.js';
@@ -30,6 +30,8 @@ export interface SseAppOptions {
   sse?: SseModuleForRootOptions;
   /** Replaces the default `SseModule.forRoot(sse)` import, e.g. with forRootAsync. */
   imports?: ModuleMetadata['imports'];
+  /** Controllers next to StreamController. */
+  controllers?: Type[];
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
   configure?: (app: INestApplication) => void;
 }
@@ -38,7 +40,7 @@ export interface SseAppOptions {
 export async function startSseApp(options: SseAppOptions = {}): Promise<SseApp> {
   let builder = Test.createTestingModule({
     imports: options.imports ?? [SseModule.forRoot(options.sse)],
-    controllers: [StreamController],
+    controllers: [StreamController, ...(options.controllers ?? [])],
   });
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();

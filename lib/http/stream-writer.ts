@@ -1,0 +1,75 @@
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { isGone } from './http-pair.js';
+
+/** Where a stream's queued frames go once its head is out. */
+export interface StreamWriter {
+  /** False once nothing more may be written: ended by anyone, or the connection gone. */
+  readonly writable: boolean;
+  /** Writes `frames` (non-empty, `bytes` long in total) as one chunk. */
+  write(frames: readonly Buffer[], bytes: number): void;
+}
+
+/**
+ * Picks the writer for a response whose head was just written.
+ *
+ * When Node frames the body in HTTP/1.1 chunks and the response owns its connection, chunks go
+ * straight to the socket. Express swaps each response's prototype and then adds properties, which
+ * leaves every response object with a hidden class of its own; Node's `res.write` path then misses
+ * its inline caches on every call, which cost a quarter of fan-out throughput when each event is
+ * its own write. Sockets all share one class. Everything else (HTTP/2, HTTP/1.0 close-delimited
+ * bodies, a response queued behind a pipelined one) goes through `res.write`.
+ */
+export function createStreamWriter(res: ServerResponse): StreamWriter {
+  // Node gives a response its socket only while that response is the one being written; a
+  // pipelined response waiting its turn has none yet.
+  const socket = res.socket;
+  if (res.chunkedEncoding === true && socket != null) return new ChunkedSocketWriter(res, socket);
+  return new ResponseWriter(res);
+}
+
+class ResponseWriter implements StreamWriter {
+  constructor(private readonly res: ServerResponse) {}
+
+  get writable(): boolean {
+    return !isGone(this.res);
+  }
+
+  write(frames: readonly Buffer[], bytes: number): void {
+    this.res.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes));
+  }
+}
+
+const CRLF = Buffer.from('\r\n');
+
+class ChunkedSocketWriter implements StreamWriter {
+  private ended = false;
+
+  constructor(res: ServerResponse, private readonly socket: Socket) {
+    // res.end() by anyone emits 'prefinish' synchronously while the response owns the socket.
+    // After it, a raw chunk would land behind the terminating chunk, where a kept-alive
+    // connection's next response begins.
+    res.once('prefinish', () => (this.ended = true));
+  }
+
+  get writable(): boolean {
+    return !this.ended && this.socket.writable;
+  }
+
+  write(frames: readonly Buffer[], bytes: number): void {
+    this.socket.write(frames.length === 1 ? framedOnce(frames[0]!) : chunk(frames, bytes));
+  }
+}
+
+function chunk(frames: readonly Buffer[], bytes: number): Buffer {
+  const head = Buffer.from(`${bytes.toString(16)}\r\n`, 'latin1');
+  return Buffer.concat([head, ...frames, CRLF], head.length + bytes + CRLF.length);
+}
+
+let cached: { frame: Buffer; chunk: Buffer } | undefined;
+
+/** A broadcast hands the same frame to every client in a row: frame it once, not once per client. */
+function framedOnce(frame: Buffer): Buffer {
+  if (cached?.frame !== frame) cached = { frame, chunk: chunk([frame], frame.length) };
+  return cached.chunk;
+}

@@ -1,0 +1,198 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { filter, first } from 'rxjs';
+import { CookieClientIdProvider, InMemoryNoReconnectStore, SseService } from '../../lib/index.js';
+import { type SseApp, startSseApp } from '../utils/sse-app.js';
+import { delay, waitFor } from '../utils/wait.js';
+
+/** Application code that ends the response itself, in the same tick as a broadcast. */
+@Controller()
+class SelfEndingController {
+  constructor(private readonly sse: SseService) {}
+
+  @Get('ends-itself')
+  stream(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+    this.sse.clientConnected$.pipe(filter((event) => event.request === req), first()).subscribe(() => {
+      void this.sse.broadcast('too late');
+      res.end();
+    });
+    return this.sse.connect(req, res);
+  }
+}
+
+/** A raw TCP connection, to see the exact bytes, framing included. */
+class RawConnection {
+  received = Buffer.alloc(0);
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (data: Buffer) => (this.received = Buffer.concat([this.received, data])));
+  }
+
+  static async open(url: string): Promise<RawConnection> {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    return new RawConnection(socket);
+  }
+
+  get(path: string, version = '1.1'): void {
+    this.socket.write(`GET ${path} HTTP/${version}\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n`);
+  }
+
+  get text(): string {
+    return this.received.toString('latin1');
+  }
+
+  /** Whether a whole chunked response (head, chunks, terminator) has arrived. */
+  get hasCompleteResponse(): boolean {
+    return this.text.includes('\r\n\r\n') && readChunked(this.received).complete;
+  }
+}
+
+interface Response {
+  head: string;
+  body: Buffer;
+  /** Whether the terminating zero-length chunk arrived. */
+  complete: boolean;
+  /** Bytes after the terminating chunk. */
+  rest: Buffer;
+}
+
+/** Splits one chunked HTTP/1.1 response off `bytes`, failing on any framing error. */
+function readChunked(bytes: Buffer): Response {
+  const headEnd = bytes.indexOf('\r\n\r\n');
+  if (headEnd < 0) throw new Error('no complete response head');
+  const head = bytes.subarray(0, headEnd).toString('latin1');
+  const parts: Buffer[] = [];
+  let at = headEnd + 4;
+  while (at < bytes.length) {
+    const lineEnd = bytes.indexOf('\r\n', at);
+    if (lineEnd < 0) break;
+    const sizeText = bytes.subarray(at, lineEnd).toString('latin1');
+    if (!/^[0-9a-f]+$/.test(sizeText)) throw new Error(`bad chunk size line ${JSON.stringify(sizeText)} at byte ${at}`);
+    const size = parseInt(sizeText, 16);
+    const dataEnd = lineEnd + 2 + size;
+    if (dataEnd + 2 > bytes.length) break;
+    if (bytes.subarray(dataEnd, dataEnd + 2).toString('latin1') !== '\r\n') throw new Error(`chunk at byte ${at} lacks its CRLF`);
+    if (size === 0) return { head, body: Buffer.concat(parts), complete: true, rest: bytes.subarray(dataEnd + 2) };
+    parts.push(bytes.subarray(lineEnd + 2, dataEnd));
+    at = dataEnd + 2;
+  }
+  return { head, body: Buffer.concat(parts), complete: false, rest: Buffer.alloc(0) };
+}
+
+function parseEvents(body: Buffer | string): EventSourceMessage[] {
+  const events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event) });
+  parser.feed(body.toString());
+  return events;
+}
+
+describe('the bytes on the wire', () => {
+  let sseApp: SseApp;
+  let connection: RawConnection | undefined;
+  afterEach(async () => {
+    connection?.socket.destroy();
+    connection = undefined;
+    await sseApp?.close();
+  });
+
+  it('frames single events and same-tick batches as valid HTTP/1.1 chunks', async () => {
+    sseApp = await startSseApp();
+    connection = await RawConnection.open(sseApp.url);
+    connection.get('/events');
+    await waitFor(() => sseApp.sse.getClients().length === 1);
+    await sseApp.sse.broadcast({ data: 'first', id: '1' });
+    await delay(20);
+    await sseApp.sse.broadcast({ data: 'second\nline', type: 'multi' });
+    await sseApp.sse.broadcast({ data: 'ünïcødé 🎉' });
+    await delay(20);
+    await sseApp.sse.getClients()[0]!.send({ data: 'just this one' });
+    await waitFor(() => parseEvents(readChunked(connection!.received).body).length === 4);
+
+    const response = readChunked(connection.received);
+    expect(response.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(response.head.toLowerCase()).toContain('transfer-encoding: chunked');
+    expect(parseEvents(response.body).map(({ data, event, id }) => ({ data, event, id }))).toEqual([
+      { data: 'first', event: undefined, id: '1' },
+      { data: 'second\nline', event: 'multi', id: undefined },
+      { data: 'ünïcødé 🎉', event: undefined, id: undefined },
+      { data: 'just this one', event: undefined, id: undefined },
+    ]);
+  });
+
+  it('ends the chunked body with its terminator and nothing after it', async () => {
+    sseApp = await startSseApp();
+    connection = await RawConnection.open(sseApp.url);
+    connection.get('/events');
+    await waitFor(() => sseApp.sse.getClients().length === 1);
+    await sseApp.sse.broadcast('bye');
+    const [client] = sseApp.sse.getClients();
+    await sseApp.app.close();
+    await waitFor(() => connection!.hasCompleteResponse);
+    await delay(50);
+
+    expect(client!.isConnected).toBe(false);
+    const response = readChunked(connection.received);
+    expect(parseEvents(response.body).map((e) => e.data)).toEqual(['bye']);
+    expect(response.rest.length).toBe(0);
+  });
+
+  it('sends nothing after a response the application ended itself, so the connection stays usable', async () => {
+    sseApp = await startSseApp({ controllers: [SelfEndingController] });
+    connection = await RawConnection.open(sseApp.url);
+    connection.get('/ends-itself');
+    await waitFor(() => connection!.hasCompleteResponse);
+    await delay(50);
+    expect(readChunked(connection.received).rest.toString('latin1')).toBe('');
+    expect(sseApp.sse.getClients()).toHaveLength(0);
+
+    connection.get('/events');
+    await waitFor(() => sseApp.sse.getClients().length === 1);
+    await sseApp.sse.broadcast('on the same connection');
+    await waitFor(() => connection!.text.includes('on the same connection'));
+
+    const first = readChunked(connection.received);
+    expect(parseEvents(first.body)).toEqual([]);
+    const second = readChunked(first.rest);
+    expect(second.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(parseEvents(second.body).map((e) => e.data)).toEqual(['on the same connection']);
+  });
+
+  it('streams an unchunked body to an HTTP/1.0 client', async () => {
+    sseApp = await startSseApp();
+    connection = await RawConnection.open(sseApp.url);
+    connection.get('/events', '1.0');
+    await waitFor(() => sseApp.sse.getClients().length === 1);
+    await sseApp.sse.broadcast({ data: 'one' });
+    await sseApp.sse.broadcast({ data: 'two' });
+    await waitFor(() => connection!.text.includes('data: two\n\n'));
+
+    const [head, body] = connection.text.split('\r\n\r\n') as [string, string];
+    expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(head.toLowerCase()).not.toContain('transfer-encoding');
+    expect(parseEvents(body).map((e) => e.data)).toEqual(['one', 'two']);
+  });
+
+  it('frames a pipelined stream correctly once the stream ahead of it ends', async () => {
+    sseApp = await startSseApp({ sse: { clientIdProvider: CookieClientIdProvider, noReconnectStore: InMemoryNoReconnectStore } });
+    connection = await RawConnection.open(sseApp.url);
+    connection.get('/events');
+    connection.get('/events');
+    await waitFor(() => sseApp.sse.getClients().length === 2);
+    await sseApp.sse.broadcast('to both');
+    const [ahead, behind] = sseApp.sse.getClients();
+    await sseApp.sse.disconnect(ahead!.id);
+    await sseApp.sse.broadcast('to the one left');
+    await waitFor(() => connection!.text.includes('to the one left'));
+
+    const first = readChunked(connection.received);
+    expect(first.complete).toBe(true);
+    expect(parseEvents(first.body).map((e) => e.data)).toEqual(['to both']);
+    const second = readChunked(first.rest);
+    expect(second.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(parseEvents(second.body).map((e) => e.data)).toEqual(['to both', 'to the one left']);
+    expect(behind!.isConnected).toBe(true);
+  });
+});
