@@ -9,8 +9,17 @@ export class CountingStream {
   private target = Infinity;
   private onTarget?: () => void;
 
+  /** Resolves when the server ends the stream or the connection closes. */
+  readonly ended: Promise<void>;
+
   constructor(private readonly response: IncomingMessage) {
     response.on('data', (chunk: Buffer) => this.count(chunk));
+    this.ended = new Promise((resolve) => response.once('close', resolve));
+  }
+
+  /** The `name=value` pair of the first cookie the server set on this stream. */
+  get cookie(): string | undefined {
+    return this.response.headers['set-cookie']?.[0]?.split(';')[0];
   }
 
   /** Calls `done` once `extra` more frames than now have arrived. */

@@ -1,10 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { lineChart } from './chart.js';
 import { allReceive, type CountingStream, getJson, openStreams } from './load.js';
 import { SERVERS, type ServerName, ServerProcess } from './server-process.js';
+import { markdownTable, RESULTS_DIR, writeReport } from './report.js';
 import { median } from './stats.js';
 
 /**
@@ -20,7 +19,7 @@ const { values: args } = parseArgs({
     spread: { type: 'boolean', default: false },
     name: { type: 'string', default: 'latest' },
     servers: { type: 'string', default: Object.keys(SERVERS).join(',') },
-    out: { type: 'string', default: fileURLToPath(new URL('../results/', import.meta.url)) },
+    out: { type: 'string', default: RESULTS_DIR },
   },
 });
 const clientCounts = args.clients.split(',').map(Number);
@@ -97,26 +96,26 @@ function report(samples: Sample[]): void {
   });
   const mode = args.spread ? 'one event per macrotask' : 'one synchronous burst';
   const header = `${events} events of ${bytes} B (${mode}), median of ${rounds} interleaved rounds, Node ${process.version}`;
-  const table = [
-    '| clients | server | events/s | vs bare | ns per delivery | open all streams | idle KB/stream |',
-    '|---:|---|---:|---:|---:|---:|---:|',
-    ...rows.map(
-      (r) =>
-        `| ${r.clients} | ${SERVERS[r.server]} | ${Math.round(r.eventsPerSecond).toLocaleString('en-US')} | ${r.ratio.toFixed(2)} | ${Math.round(r.nsPerDelivery)} | ${Math.round(r.openMs)} ms | ${r.idleKbPerStream.toFixed(1)} |`,
-    ),
-  ].join('\n');
+  const table = markdownTable(
+    ['clients', 'server', 'events/s', 'vs bare', 'ns per delivery', 'open all streams', 'idle KB/stream'],
+    ['---:', '---', '---:', '---:', '---:', '---:', '---:'],
+    rows.map((r) => [
+      String(r.clients),
+      SERVERS[r.server],
+      Math.round(r.eventsPerSecond).toLocaleString('en-US'),
+      r.ratio.toFixed(2),
+      String(Math.round(r.nsPerDelivery)),
+      `${Math.round(r.openMs)} ms`,
+      r.idleKbPerStream.toFixed(1),
+    ]),
+  );
   const svg = lineChart(
     `Delivered events/s (${events} × ${bytes} B, ${mode})`,
     'connected clients',
     'events/s, all clients',
     servers.map((name) => ({ label: SERVERS[name], points: rows.filter((r) => r.server === name).map((r) => ({ x: r.clients, y: r.eventsPerSecond })) })),
   );
-  mkdirSync(args.out, { recursive: true });
-  const stem = `${args.out}/${args.name}`;
-  writeFileSync(`${stem}.json`, JSON.stringify({ header, samples, rows }, null, 2));
-  writeFileSync(`${stem}.md`, `${header}\n\n${table}\n`);
-  writeFileSync(`${stem}.svg`, svg);
-  console.log(`${header}\n\n${table}\n\nWrote ${stem}.md, .json and .svg`);
+  writeReport(args.out, args.name, { header, table, data: { samples, rows }, svg });
 }
 
 await main();

@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Every bench server listens on PORT and answers the same three routes. */
@@ -34,11 +35,36 @@ export function runBurst({ count, spread }: Burst, emit: () => void): void {
   if (left > 0) setImmediate(next);
 }
 
-/** `/stats`: resident memory after a full GC (servers run with --expose-gc). */
-export function statsBody(): string {
-  globalThis.gc?.();
-  globalThis.gc?.();
-  return JSON.stringify({ rss: process.memoryUsage().rss });
+export interface Stats {
+  /** Resident memory after a full GC (servers run with --expose-gc). */
+  rss: number;
+  /** CPU time used so far, user + system, in microseconds. */
+  cpuMicros: number;
+  /** Live timers, unref'd ones included; only with BENCH_COUNT_TIMERS=1, which adds an async hook. */
+  timers?: number;
+}
+
+const liveTimers = new Set<number>();
+if (process.env.BENCH_COUNT_TIMERS === '1') {
+  createHook({
+    init: (id, type) => void (type === 'Timeout' && liveTimers.add(id)),
+    destroy: (id) => void liveTimers.delete(id),
+  }).enable();
+}
+
+/** `/stats`, as `Stats`. Without `collect`, no GC first, so a CPU window does not include one. */
+export function statsBody(collect = true): string {
+  if (collect) {
+    globalThis.gc?.();
+    globalThis.gc?.();
+  }
+  const cpu = process.cpuUsage();
+  const stats: Stats = {
+    rss: process.memoryUsage().rss,
+    cpuMicros: cpu.user + cpu.system,
+    timers: process.env.BENCH_COUNT_TIMERS === '1' ? liveTimers.size : undefined,
+  };
+  return JSON.stringify(stats);
 }
 
 export function answer(res: ServerResponse, status: number, body = ''): void {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { openEventSource } from '../utils/browser-like-event-source.js';
 import { openRawStream } from '../utils/raw-stream.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
@@ -6,7 +6,25 @@ import { delay, waitFor } from '../utils/wait.js';
 
 describe('keepalive', () => {
   let sseApp: SseApp;
-  afterEach(() => sseApp?.close());
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await sseApp?.close();
+  });
+
+  it('runs one timer for all clients, only while any are connected', async () => {
+    sseApp = await startSseApp({ sse: { keepalive: { interval: 60_000 } } });
+    const started = jest.spyOn(globalThis, 'setInterval');
+    const cleared = jest.spyOn(globalThis, 'clearInterval');
+    const streams = await Promise.all(Array.from({ length: 30 }, () => openRawStream(`${sseApp.url}/events`)));
+    await waitFor(() => sseApp.sse.getClients().length === 30);
+    expect(started).toHaveBeenCalledTimes(1);
+    const timer = started.mock.results[0]!.value;
+
+    streams.forEach((stream) => stream.close());
+    await waitFor(() => sseApp.sse.getClients().length === 0);
+    expect(cleared).toHaveBeenCalledWith(timer);
+    expect(started).toHaveBeenCalledTimes(1);
+  });
 
   it('sends an empty comment to an idle stream by default kind', async () => {
     sseApp = await startSseApp({ sse: { keepalive: { interval: 50 } } });
