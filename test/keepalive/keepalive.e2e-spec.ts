@@ -18,7 +18,7 @@ describe('keepalive', () => {
     const streams = await Promise.all(Array.from({ length: 30 }, () => openRawStream(`${sseApp.url}/events`)));
     await waitFor(() => sseApp.sse.getClients().length === 30);
     expect(started).toHaveBeenCalledTimes(1);
-    const timer = started.mock.results[0]!.value;
+    const timer = started.mock.results[0]!.value as NodeJS.Timeout;
 
     streams.forEach((stream) => stream.close());
     await waitFor(() => sseApp.sse.getClients().length === 0);
