@@ -1,6 +1,7 @@
 export * from './client-id/index.js';
+export * from './event-log/index.js';
 export * from './no-reconnect/index.js';
-export { CLIENT_ID_PROVIDER, NO_RECONNECT_STORE, DEFAULT_NO_RECONNECT_TTL } from './sse.constants.js';
+export { CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE, DEFAULT_NO_RECONNECT_TTL } from './sse.constants.js';
 export { SseClientNotConnectedError } from './sse.errors.js';
 export type { SseEvent, SseMessageEvent } from './sse-event.js';
 export type { SseRequest, SseResponse } from './http/http-pair.js';

@@ -1,14 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { encodeEvent } from './event-serializer.js';
 import { isGone } from './http/http-pair.js';
 import type { StreamWriter } from './http/stream-writer.js';
 import { SseClientNotConnectedError } from './sse.errors.js';
+import type { SseEventAudience } from './event-log/event-log.interface.js';
 import type { SseEvent } from './sse-event.js';
 
 /** @internal What a client needs from the service that owns it. */
 export interface SseClientOwner {
   /** Flush this client's queued frames at the end of the current tick. */
   schedule(client: SseClient): void;
+  /** Encodes an event, giving it an id and logging it when there is an event log. */
+  encode(event: SseEvent, audience: SseEventAudience): Buffer;
   disconnectClient(client: SseClient): Promise<void>;
 }
 
@@ -42,7 +44,8 @@ export class SseClient {
 
   /** Queues one event. Rejects with SseClientNotConnectedError once the stream has ended. */
   async send(event: SseEvent): Promise<void> {
-    if (!this.enqueue(encodeEvent(event))) throw new SseClientNotConnectedError(this.id);
+    if (!this.open) throw new SseClientNotConnectedError(this.id);
+    this.push(this.owner.encode(event, { kind: 'client', clientId: this.id }));
   }
 
   /** Ends the stream and refuses this client's reconnect; see SseService.disconnect. */
@@ -55,6 +58,16 @@ export class SseClient {
     if (!this.open) return false;
     this.push(frame);
     return true;
+  }
+
+  /** @internal Queues `frames` ahead of everything queued so far; nothing has left yet this tick. */
+  replay(frames: Buffer[]): void {
+    if (!this.open || frames.length === 0) return;
+    const wasIdle = this.pending.length === 0;
+    this.pending.unshift(...frames);
+    for (const frame of frames) this.pendingBytes += frame.length;
+    this.quietTicks = 0;
+    if (wasIdle) this.owner.schedule(this);
   }
 
   /**

@@ -7,6 +7,7 @@ import type {
   ValueProvider,
 } from '@nestjs/common';
 import type { ClientIdProvider } from './client-id/client-id-provider.interface.js';
+import type { SseEventLog } from './event-log/event-log.interface.js';
 import type { NoReconnectStore } from './no-reconnect/no-reconnect-store.interface.js';
 
 export interface SseKeepaliveOptions {
@@ -51,6 +52,11 @@ export interface SseModuleExtras {
   clientIdProvider?: SseProviderDefinition<ClientIdProvider>;
   /** Default NoopNoReconnectStore. */
   noReconnectStore?: SseProviderDefinition<NoReconnectStore>;
+  /**
+   * Keeps recent events for clients that reconnect with Last-Event-ID, e.g. `new InMemoryEventLog()`.
+   * With a log, events sent without an id get one. Default: none, so nothing is replayed.
+   */
+  eventLog?: SseProviderDefinition<SseEventLog>;
 }
 
 export type SseModuleForRootOptions = SseModuleOptions & SseModuleExtras;

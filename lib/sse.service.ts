@@ -4,7 +4,8 @@ import { type Observable, Subject } from 'rxjs';
 import type { ClientIdProvider } from './client-id/client-id-provider.interface.js';
 import { RandomClientIdProvider } from './client-id/random-client-id.provider.js';
 import { ClientRegistry } from './client-registry.js';
-import { encodeEvent, serializeRetry } from './event-serializer.js';
+import type { SseEventAudience, SseEventLog, SseLoggedEvent } from './event-log/event-log.interface.js';
+import { encodeEvent, serializeEvent, serializeRetry } from './event-serializer.js';
 import { isGone, type SseRequest, type SseResponse, toHttpPair } from './http/http-pair.js';
 import { assertStreamable, writeNoContent, writeStreamHead } from './http/stream-head.js';
 import { createStreamWriter } from './http/stream-writer.js';
@@ -12,7 +13,7 @@ import { KeepaliveTimer } from './keepalive-timer.js';
 import type { NoReconnectStore } from './no-reconnect/no-reconnect-store.interface.js';
 import { NoopNoReconnectStore } from './no-reconnect/noop-no-reconnect.store.js';
 import { type ResolvedSseOptions, resolveOptions } from './resolved-options.js';
-import { CLIENT_ID_PROVIDER, NO_RECONNECT_STORE } from './sse.constants.js';
+import { CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
 import { SSE_MODULE_OPTIONS } from './sse.module-definition.js';
 import { SseClient, type SseClientOwner } from './sse-client.js';
 import type {
@@ -21,7 +22,7 @@ import type {
   SseClientFilter,
   SseDisconnectReason,
 } from './sse-client-events.js';
-import type { SseEvent } from './sse-event.js';
+import type { SseEvent, SseMessageEvent } from './sse-event.js';
 import type { SseModuleOptions } from './sse-module-options.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -49,14 +50,20 @@ export class SseService implements OnModuleDestroy {
     @Inject(SSE_MODULE_OPTIONS) options: SseModuleOptions,
     @Inject(CLIENT_ID_PROVIDER) private readonly clientIds: ClientIdProvider,
     @Inject(NO_RECONNECT_STORE) private readonly noReconnect: NoReconnectStore,
+    @Inject(EVENT_LOG) private readonly log: SseEventLog | null,
   ) {
     assertImplements(clientIds, CLIENT_ID_PROVIDER, ['acquireClientId', 'releaseClientId']);
     assertImplements(noReconnect, NO_RECONNECT_STORE, ['addClientId', 'containsClientId', 'removeClientId']);
+    if (log !== null) assertImplements(log, EVENT_LOG, ['nextId', 'append', 'since']);
     this.options = resolveOptions(options);
     this.retryFrame = this.options.retryFrame;
     const keepalive = this.options.keepalive;
     if (keepalive) this.keepalive = new KeepaliveTimer(keepalive.interval, () => this.sendKeepalives(keepalive.frame));
-    this.owner = { schedule: (client) => this.batcher.schedule(client), disconnectClient: (client) => this.disconnectClient(client) };
+    this.owner = {
+      schedule: (client) => this.batcher.schedule(client),
+      encode: (event, audience) => this.encode(event, audience),
+      disconnectClient: (client) => this.disconnectClient(client),
+    };
     this.canDisconnect = !(clientIds instanceof RandomClientIdProvider) && !(noReconnect instanceof NoopNoReconnectStore);
   }
 
@@ -97,14 +104,18 @@ export class SseService implements OnModuleDestroy {
     return client ? this.registry.groupsOf(client) : [];
   }
 
-  /** Sends to every connected client (that `filter` accepts). The event is encoded once. */
+  /**
+   * Sends to every connected client (that `filter` accepts). The event is encoded once. With an
+   * event log, it is logged for replay unless a filter picks its recipients: a filter cannot be
+   * asked about a client that reconnects later.
+   */
   async broadcast(event: SseEvent, filter?: SseClientFilter): Promise<void> {
-    this.deliver(this.registry.values(), encodeEvent(event), filter);
+    this.deliver(this.registry.values(), this.encode(event, filter ? undefined : { kind: 'all' }), filter);
   }
 
-  /** Sends to the members of `group` (that `filter` accepts). An unknown group has no members. */
+  /** Sends to the members of `group` (that `filter` accepts), logged as `broadcast` explains. */
   async sendToGroup(group: string, event: SseEvent, filter?: SseClientFilter): Promise<void> {
-    this.deliver(this.registry.members(group), encodeEvent(event), filter);
+    this.deliver(this.registry.members(group), this.encode(event, filter ? undefined : { kind: 'group', group }), filter);
   }
 
   /** True when the client is connected and now in `group`; false when no such client is connected. */
@@ -195,7 +206,11 @@ export class SseService implements OnModuleDestroy {
     const ended = client.watch(() => this.finish(client, 'client'));
     res.on('error', () => this.finish(client, 'client'));
     this.keepalive?.start();
-    this.connected.next({ client, request: req, lastEventId: client.lastEventId });
+    // Read before the connected event, so events sent by its handlers are not replayed as well.
+    const missed = client.lastEventId === undefined ? undefined : this.log?.since(client.lastEventId);
+    this.connected.next({ client, request: req, lastEventId: client.lastEventId, resumed: missed !== undefined });
+    // After it, so the groups its handlers joined count.
+    if (missed) client.replay(this.replayable(client, missed));
     return ended;
   }
 
@@ -245,6 +260,26 @@ export class SseService implements OnModuleDestroy {
     } catch (error) {
       this.logger.error(`${CLIENT_ID_PROVIDER}.releaseClientId(${clientId}) failed.`, errorStack(error));
     }
+  }
+
+  /** Without an audience (or a log) the event is only encoded; otherwise it gets an id if it lacks one, and is logged. */
+  private encode(event: SseEvent, audience: SseEventAudience | undefined): Buffer {
+    const message: SseMessageEvent = typeof event === 'string' ? { data: event } : event;
+    if (!this.log || !audience || message.data === undefined) return encodeEvent(message);
+    const id = message.id === undefined ? this.log.nextId() : String(message.id);
+    const frame = serializeEvent({ ...message, id });
+    this.log.append({ id, frame, audience });
+    return Buffer.from(frame);
+  }
+
+  private replayable(client: SseClient, events: readonly SseLoggedEvent[]): Buffer[] {
+    return events.filter(({ audience }) => this.reaches(audience, client)).map(({ frame }) => Buffer.from(frame));
+  }
+
+  private reaches(audience: SseEventAudience, client: SseClient): boolean {
+    if (audience.kind === 'all') return true;
+    if (audience.kind === 'client') return audience.clientId === client.id;
+    return this.registry.groupsOf(client).includes(audience.group);
   }
 
   private deliver(clients: Iterable<SseClient>, frame: Buffer, filter?: SseClientFilter): void {

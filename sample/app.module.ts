@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CookieClientIdProvider, InMemoryNoReconnectStore, SseModule } from 'nestjs-sse';
+import { CookieClientIdProvider, InMemoryEventLog, InMemoryNoReconnectStore, SseModule } from 'nestjs-sse';
 import { ClientsController } from './clients.controller.js';
 import { EventsController } from './events.controller.js';
 import { PageController } from './page.controller.js';
@@ -14,6 +14,8 @@ import { TickerService } from './ticker.service.js';
       reconnectInterval: 2000,
       keepalive: { interval: 15_000 },
       noReconnectTtl: 60_000,
+      // A page that loses its connection gets the events it missed when EventSource reconnects.
+      eventLog: new InMemoryEventLog({ maxEvents: 500, maxAge: 5 * 60_000 }),
     }),
   ],
   controllers: [PageController, EventsController, ClientsController],

@@ -8,10 +8,11 @@ export class EventsController implements OnModuleInit {
 
   onModuleInit(): void {
     // Tell each page who it is, and put everyone in the "lobby" group.
-    this.sse.clientConnected$.subscribe(({ client }) => {
+    // On a resumed reconnect the missed events are already queued ahead of this welcome.
+    this.sse.clientConnected$.subscribe(({ client, resumed }) => {
       client.properties.set('connectedAt', new Date().toISOString());
       this.sse.addToGroup('lobby', client);
-      void client.send({ type: 'welcome', data: { clientId: client.id } });
+      void client.send({ type: 'welcome', data: { clientId: client.id, resumed } });
     });
   }
 

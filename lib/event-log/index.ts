@@ -1,0 +1,2 @@
+export * from './event-log.interface.js';
+export * from './in-memory-event-log.js';
