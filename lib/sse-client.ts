@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SseEventAudience } from './event-log/event-log.interface.js';
 import { isGone } from './http/http-pair.js';
 import type { StreamWriter } from './http/stream-writer.js';
 import { SseClientNotConnectedError } from './sse.errors.js';
-import type { SseEventAudience } from './event-log/event-log.interface.js';
 import type { SseEvent } from './sse-event.js';
 
 /** @internal What a client needs from the service that owns it. */
