@@ -57,6 +57,10 @@ export class ClientRegistry {
     return true;
   }
 
+  isMember(group: string, client: SseClient): boolean {
+    return this.memberships.get(client)?.has(group) ?? false;
+  }
+
   groupsOf(client: SseClient): string[] {
     return [...(this.memberships.get(client) ?? [])];
   }

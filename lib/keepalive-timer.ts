@@ -10,10 +10,6 @@ export class KeepaliveTimer {
     private readonly tick: () => void,
   ) {}
 
-  get running(): boolean {
-    return this.timer !== undefined;
-  }
-
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(this.tick, Math.max(1, Math.floor(this.interval / 2)));

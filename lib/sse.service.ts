@@ -279,7 +279,7 @@ export class SseService implements OnModuleDestroy {
   private reaches(audience: SseEventAudience, client: SseClient): boolean {
     if (audience.kind === 'all') return true;
     if (audience.kind === 'client') return audience.clientId === client.id;
-    return this.registry.groupsOf(client).includes(audience.group);
+    return this.registry.isMember(audience.group, client);
   }
 
   private deliver(clients: Iterable<SseClient>, frame: Buffer, filter?: SseClientFilter): void {
