@@ -57,6 +57,10 @@ export class ClientRegistry {
     return true;
   }
 
+  memberCount(group: string): number {
+    return this.groups.get(group)?.size ?? 0;
+  }
+
   isMember(group: string, client: SseClient): boolean {
     return this.memberships.get(client)?.has(group) ?? false;
   }

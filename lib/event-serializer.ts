@@ -22,6 +22,11 @@ export function serializeRetry(milliseconds: number): string {
   return `retry: ${checkRetry(milliseconds)}\n\n`;
 }
 
+/** The `id:` line that SseService puts ahead of a logged event's body. */
+export function serializeIdLine(id: string): string {
+  return `id: ${checkId(id)}\n`;
+}
+
 export function serializeComment(text: string): string {
   return commentLines(checkText(text, 'comment')) + '\n';
 }

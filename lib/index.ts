@@ -1,7 +1,16 @@
+export * from './backplane/index.js';
 export * from './client-id/index.js';
 export * from './event-log/index.js';
 export * from './no-reconnect/index.js';
-export { CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE, DEFAULT_NO_RECONNECT_TTL } from './sse.constants.js';
+export type { SseRedisClient, SseRedisConnectionOptions } from './redis/redis-client.js';
+export {
+  BACKPLANE,
+  CLIENT_ID_PROVIDER,
+  EVENT_LOG,
+  NO_RECONNECT_STORE,
+  DEFAULT_NO_RECONNECT_TTL,
+} from './sse.constants.js';
+export { SseTimeoutError } from './timeout.js';
 export { SseClientNotConnectedError } from './sse.errors.js';
 export type { SseEvent, SseMessageEvent } from './sse-event.js';
 export type { SseRequest, SseResponse } from './http/http-pair.js';

@@ -1,12 +1,14 @@
 import { encodeEvent, serializeComment, serializeRetry } from './event-serializer.js';
 import { checkDuration } from './option-validation.js';
-import { DEFAULT_KEEPALIVE_INTERVAL } from './sse.constants.js';
+import { DEFAULT_BACKPLANE_TIMEOUT, DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_STORE_TIMEOUT } from './sse.constants.js';
 import type { SseKeepaliveOptions, SseModuleOptions } from './sse-module-options.js';
 
 export interface ResolvedSseOptions {
   retryFrame?: Buffer;
   noReconnectTtl?: number;
   keepalive?: { interval: number; frame: Buffer };
+  storeTimeout: number;
+  backplaneTimeout: number;
 }
 
 /** Validates the options once, at startup, and turns them into ready-to-write frames. */
@@ -19,6 +21,8 @@ export function resolveOptions(options: SseModuleOptions = {}): ResolvedSseOptio
     noReconnectTtl:
       options.noReconnectTtl === undefined ? undefined : checkDuration(options.noReconnectTtl, 'SseModule noReconnectTtl'),
     keepalive: options.keepalive === false ? undefined : resolveKeepalive(options.keepalive ?? {}),
+    storeTimeout: checkDuration(options.storeTimeout ?? DEFAULT_STORE_TIMEOUT, 'SseModule storeTimeout'),
+    backplaneTimeout: checkDuration(options.backplaneTimeout ?? DEFAULT_BACKPLANE_TIMEOUT, 'SseModule backplaneTimeout'),
   };
 }
 

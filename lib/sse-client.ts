@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SseEventAudience } from './event-log/event-log.interface.js';
 import { isGone } from './http/http-pair.js';
 import type { StreamWriter } from './http/stream-writer.js';
 import { SseClientNotConnectedError } from './sse.errors.js';
@@ -9,10 +8,22 @@ import type { SseEvent } from './sse-event.js';
 export interface SseClientOwner {
   /** Flush this client's queued frames at the end of the current tick. */
   schedule(client: SseClient): void;
-  /** Encodes an event, giving it an id and logging it when there is an event log. */
-  encode(event: SseEvent, audience: SseEventAudience): Buffer;
+  /** Encodes the event (logging it when there is an event log) and queues it for this client, in call order. */
+  send(client: SseClient, event: SseEvent): Promise<void>;
   disconnectClient(client: SseClient): Promise<void>;
 }
+
+/** A logged event's frame, with the id that lets a resumed client skip a second copy of it. */
+export interface SseReplayFrame {
+  frame: Buffer;
+  id: string;
+}
+
+/**
+ * How long a resumed client skips live copies of events its replay held. A live copy can trail
+ * the replay by the moment between an instance logging an event and publishing it.
+ */
+const REPLAY_OVERLAP = 10_000;
 
 /**
  * One open event stream. Frames queued within one tick leave in a single write, so a burst of
@@ -25,6 +36,9 @@ export class SseClient {
   private pendingBytes = 0;
   private quietTicks = 0;
   private open = true;
+  /** Frames that arrive while the replay is being read, with their ids; see `hold`. */
+  private held?: [frame: Buffer, id: string | undefined][];
+  private replayed?: { ids: Set<string>; until: number };
 
   /** @internal */
   constructor(
@@ -45,7 +59,7 @@ export class SseClient {
   /** Queues one event. Rejects with SseClientNotConnectedError once the stream has ended. */
   async send(event: SseEvent): Promise<void> {
     if (!this.open) throw new SseClientNotConnectedError(this.id);
-    this.push(this.owner.encode(event, { kind: 'client', clientId: this.id }));
+    return this.owner.send(this, event);
   }
 
   /** Ends the stream and refuses this client's reconnect; see SseService.disconnect. */
@@ -53,16 +67,34 @@ export class SseClient {
     return this.owner.disconnectClient(this);
   }
 
-  /** @internal Queues an already encoded frame; false when the stream has ended. */
-  enqueue(frame: Buffer): boolean {
+  /**
+   * @internal Queues an already encoded frame; false when the stream has ended. `id` is the
+   * event's id when it was logged, so that a resumed client does not get it twice.
+   */
+  enqueue(frame: Buffer, id?: string): boolean {
     if (!this.open) return false;
-    this.push(frame);
+    if (this.held !== undefined) this.held.push([frame, id]);
+    else if (this.replayed === undefined || !this.wasReplayed(id)) this.push(frame);
     return true;
   }
 
-  /** @internal Queues `frames` ahead of everything queued so far; nothing has left yet this tick. */
-  replay(frames: Buffer[]): void {
-    if (!this.open || frames.length === 0) return;
+  /** @internal Holds back what is queued from now on until `resume`, while the replay is read. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /**
+   * @internal Writes `replay` ahead of everything queued or held so far (nothing has left yet),
+   * dropping held frames the replay already holds, and skips live copies of them for a while.
+   */
+  resume(replay: SseReplayFrame[]): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    if (!this.open) return;
+    if (replay.length > 0) this.replayed = { ids: new Set(replay.map(({ id }) => id)), until: Date.now() + REPLAY_OVERLAP };
+    const frames = replay.map(({ frame }) => frame);
+    for (const [frame, id] of held) if (!this.wasReplayed(id)) frames.push(frame);
+    if (frames.length === 0) return;
     const wasIdle = this.pending.length === 0;
     this.pending.unshift(...frames);
     for (const frame of frames) this.pendingBytes += frame.length;
@@ -125,6 +157,14 @@ export class SseClient {
       if (!isGone(this.response)) this.response.end();
     }
     return true;
+  }
+
+  private wasReplayed(id: string | undefined): boolean {
+    const replayed = this.replayed;
+    if (replayed === undefined || id === undefined) return false;
+    if (Date.now() <= replayed.until) return replayed.ids.has(id);
+    this.replayed = undefined;
+    return false;
   }
 
   private push(frame: Buffer): void {

@@ -6,6 +6,7 @@ import type {
   Type,
   ValueProvider,
 } from '@nestjs/common';
+import type { SseBackplane } from './backplane/backplane.interface.js';
 import type { ClientIdProvider } from './client-id/client-id-provider.interface.js';
 import type { SseEventLog } from './event-log/event-log.interface.js';
 import type { NoReconnectStore } from './no-reconnect/no-reconnect-store.interface.js';
@@ -30,6 +31,13 @@ export interface SseModuleOptions {
    * 5 minutes for the built-in stores. Keep it well above the longest reconnect delay.
    */
   noReconnectTtl?: number;
+  /**
+   * How long (ms) a NO_RECONNECT_STORE or EVENT_LOG call may take before it counts as failed.
+   * Default 1000. See "Outages" in the README for what a failure does.
+   */
+  storeTimeout?: number;
+  /** How long (ms) `disconnect`, `sendToClient` and `countClients` wait for the other instances. Default 2000. */
+  backplaneTimeout?: number;
 }
 
 /**
@@ -57,6 +65,12 @@ export interface SseModuleExtras {
    * With a log, events sent without an id get one. Default: none, so nothing is replayed.
    */
   eventLog?: SseProviderDefinition<SseEventLog>;
+  /**
+   * Connects the instances of a cluster, e.g. `new RedisBackplane({ url })`, so that broadcasts,
+   * group and client sends, disconnects and client counts reach clients on every instance.
+   * Default: none; each instance serves only its own clients.
+   */
+  backplane?: SseProviderDefinition<SseBackplane>;
 }
 
 export type SseModuleForRootOptions = SseModuleOptions & SseModuleExtras;

@@ -5,8 +5,13 @@
 export const CLIENT_ID_PROVIDER = 'nestjs-sse:CLIENT_ID_PROVIDER';
 export const NO_RECONNECT_STORE = 'nestjs-sse:NO_RECONNECT_STORE';
 export const EVENT_LOG = 'nestjs-sse:EVENT_LOG';
+export const BACKPLANE = 'nestjs-sse:BACKPLANE';
 
 /** How long a disconnected client's id is remembered unless configured otherwise: 5 minutes. */
 export const DEFAULT_NO_RECONNECT_TTL = 5 * 60_000;
 /** Below the 30 to 60 s idle timeouts common in proxies and load balancers. */
 export const DEFAULT_KEEPALIVE_INTERVAL = 15_000;
+/** A healthy store answers in a millisecond; one that hangs must not stall connects for long. */
+export const DEFAULT_STORE_TIMEOUT = 1000;
+/** How long to wait for the other instances to answer over the backplane. */
+export const DEFAULT_BACKPLANE_TIMEOUT = 2000;

@@ -2,7 +2,7 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { RandomClientIdProvider } from './client-id/random-client-id.provider.js';
 import { NoopNoReconnectStore } from './no-reconnect/noop-no-reconnect.store.js';
 import { toProvider } from './provider-definition.js';
-import { CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
+import { BACKPLANE, CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
 import type { SseModuleExtras, SseModuleOptions } from './sse-module-options.js';
 
 export const { ConfigurableModuleClass: SseConfigurableModule, MODULE_OPTIONS_TOKEN: SSE_MODULE_OPTIONS } =
@@ -17,6 +17,7 @@ export const { ConfigurableModuleClass: SseConfigurableModule, MODULE_OPTIONS_TO
         toProvider(CLIENT_ID_PROVIDER, extras.clientIdProvider ?? RandomClientIdProvider, 'clientIdProvider'),
         toProvider(NO_RECONNECT_STORE, extras.noReconnectStore ?? NoopNoReconnectStore, 'noReconnectStore'),
         toProvider(EVENT_LOG, extras.eventLog ?? { useValue: null }, 'eventLog'),
+        toProvider(BACKPLANE, extras.backplane ?? { useValue: null }, 'backplane'),
       ],
     }))
     .build();

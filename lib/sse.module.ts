@@ -1,12 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
+import { BACKPLANE, CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
 import { SseConfigurableModule } from './sse.module-definition.js';
 import type { SseModuleAsyncOptions, SseModuleForRootOptions } from './sse-module-options.js';
 import { SseService } from './sse.service.js';
 
 @Module({
   providers: [SseService],
-  exports: [SseService, CLIENT_ID_PROVIDER, NO_RECONNECT_STORE, EVENT_LOG],
+  exports: [SseService, CLIENT_ID_PROVIDER, NO_RECONNECT_STORE, EVENT_LOG, BACKPLANE],
 })
 export class SseModule extends SseConfigurableModule {
   static override forRoot(options: SseModuleForRootOptions = {}): DynamicModule {

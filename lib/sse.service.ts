@@ -1,21 +1,25 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Observable, Subject } from 'rxjs';
+import type { SseBackplane } from './backplane/backplane.interface.js';
+import { ClusterBus, type ClusterQuestion } from './backplane/cluster-bus.js';
 import type { ClientIdProvider } from './client-id/client-id-provider.interface.js';
 import { RandomClientIdProvider } from './client-id/random-client-id.provider.js';
 import { ClientRegistry } from './client-registry.js';
-import type { SseEventAudience, SseEventLog, SseLoggedEvent } from './event-log/event-log.interface.js';
-import { encodeEvent, serializeEvent, serializeRetry } from './event-serializer.js';
+import type { SseEventAudience, SseEventLog, SseMissedEvents } from './event-log/event-log.interface.js';
+import { encodeEvent, serializeEvent, serializeIdLine, serializeRetry } from './event-serializer.js';
 import { isGone, type SseRequest, type SseResponse, toHttpPair } from './http/http-pair.js';
 import { assertStreamable, writeNoContent, writeStreamHead } from './http/stream-head.js';
 import { createStreamWriter } from './http/stream-writer.js';
 import { KeepaliveTimer } from './keepalive-timer.js';
 import type { NoReconnectStore } from './no-reconnect/no-reconnect-store.interface.js';
 import { NoopNoReconnectStore } from './no-reconnect/noop-no-reconnect.store.js';
+import { OutageLog } from './outage-log.js';
 import { type ResolvedSseOptions, resolveOptions } from './resolved-options.js';
-import { CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
+import { SendQueue } from './send-queue.js';
+import { BACKPLANE, CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
 import { SSE_MODULE_OPTIONS } from './sse.module-definition.js';
-import { SseClient, type SseClientOwner } from './sse-client.js';
+import { SseClient, type SseClientOwner, type SseReplayFrame } from './sse-client.js';
 import type {
   SseClientConnectedEvent,
   SseClientDisconnectedEvent,
@@ -24,10 +28,19 @@ import type {
 } from './sse-client-events.js';
 import type { SseEvent, SseMessageEvent } from './sse-event.js';
 import type { SseModuleOptions } from './sse-module-options.js';
+import { isThenable, withTimeout } from './timeout.js';
 import { WriteBatcher } from './write-batcher.js';
 
+/** An event's bytes, and its id when it was logged. */
+interface Encoded {
+  frame: Buffer;
+  id?: string;
+}
+
+const EVERYONE: SseEventAudience = { kind: 'all' };
+
 @Injectable()
-export class SseService implements OnModuleDestroy {
+export class SseService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('SseService');
   private readonly registry = new ClientRegistry();
   private readonly batcher = new WriteBatcher();
@@ -38,6 +51,18 @@ export class SseService implements OnModuleDestroy {
   private readonly keepalive?: KeepaliveTimer;
   private readonly owner: SseClientOwner;
   private readonly canDisconnect: boolean;
+  private readonly outbox = new SendQueue();
+  private readonly cluster?: ClusterBus;
+  private readonly storeOutage = new OutageLog(
+    this.logger,
+    NO_RECONNECT_STORE,
+    'Reconnecting clients are let in (none is refused with 204), and disconnect() rejects.',
+  );
+  private readonly logOutage = new OutageLog(
+    this.logger,
+    EVENT_LOG,
+    'Events go out without a logged id, and reconnecting clients get no replay.',
+  );
   private retryFrame?: Buffer;
   private shuttingDown = false;
 
@@ -51,20 +76,28 @@ export class SseService implements OnModuleDestroy {
     @Inject(CLIENT_ID_PROVIDER) private readonly clientIds: ClientIdProvider,
     @Inject(NO_RECONNECT_STORE) private readonly noReconnect: NoReconnectStore,
     @Inject(EVENT_LOG) private readonly log: SseEventLog | null,
+    @Inject(BACKPLANE) backplane: SseBackplane | null,
   ) {
     assertImplements(clientIds, CLIENT_ID_PROVIDER, ['acquireClientId', 'releaseClientId']);
     assertImplements(noReconnect, NO_RECONNECT_STORE, ['addClientId', 'containsClientId', 'removeClientId']);
-    if (log !== null) assertImplements(log, EVENT_LOG, ['nextId', 'append', 'since']);
+    if (log !== null) assertImplements(log, EVENT_LOG, ['append', 'since']);
+    if (backplane !== null) assertImplements(backplane, BACKPLANE, ['subscribe', 'publish']);
     this.options = resolveOptions(options);
     this.retryFrame = this.options.retryFrame;
     const keepalive = this.options.keepalive;
     if (keepalive) this.keepalive = new KeepaliveTimer(keepalive.interval, () => this.sendKeepalives(keepalive.frame));
     this.owner = {
       schedule: (client) => this.batcher.schedule(client),
-      encode: (event, audience) => this.encode(event, audience),
+      send: (client, event) => this.sendTo(client, event),
       disconnectClient: (client) => this.disconnectClient(client),
     };
     this.canDisconnect = !(clientIds instanceof RandomClientIdProvider) && !(noReconnect instanceof NoopNoReconnectStore);
+    if (backplane !== null) this.cluster = this.joinCluster(backplane);
+  }
+
+  /** Subscribes to the backplane. A Redis that is down delays startup by at most a few seconds. */
+  async onModuleInit(): Promise<void> {
+    await this.cluster?.start();
   }
 
   /**
@@ -92,7 +125,7 @@ export class SseService implements OnModuleDestroy {
     return this.registry.get(clientId);
   }
 
-  /** Clients connected to this instance, or the members of `group`. */
+  /** Clients connected to this instance, or its members of `group`. With a backplane, see `countClients`. */
   getClients(group?: string): SseClient[] {
     return [...(group === undefined ? this.registry.values() : this.registry.members(group))];
   }
@@ -105,17 +138,42 @@ export class SseService implements OnModuleDestroy {
   }
 
   /**
-   * Sends to every connected client (that `filter` accepts). The event is encoded once. With an
-   * event log, it is logged for replay unless a filter picks its recipients: a filter cannot be
-   * asked about a client that reconnects later.
+   * Sends to every connected client, on every instance when there is a backplane. The event is
+   * encoded once, and logged for replay when there is an event log.
+   *
+   * With a `filter`, it goes only to the clients of this instance that the filter accepts, and
+   * is not logged: a function cannot travel to other instances, nor be asked about a client that
+   * reconnects later. Use groups to pick recipients across instances.
    */
   async broadcast(event: SseEvent, filter?: SseClientFilter): Promise<void> {
-    this.deliver(this.registry.values(), this.encode(event, filter ? undefined : { kind: 'all' }), filter);
+    return this.dispatch(event, EVERYONE, filter);
   }
 
-  /** Sends to the members of `group` (that `filter` accepts), logged as `broadcast` explains. */
+  /** Sends to the members of `group`, across instances and logged as `broadcast` explains. */
   async sendToGroup(group: string, event: SseEvent, filter?: SseClientFilter): Promise<void> {
-    this.deliver(this.registry.members(group), this.encode(event, filter ? undefined : { kind: 'group', group }), filter);
+    return this.dispatch(event, { kind: 'group', group }, filter);
+  }
+
+  /**
+   * Sends to the client with `clientId`, wherever it is connected. Resolves false when no
+   * instance has it. `getClient(id)?.send(event)` does the same for clients of this instance only.
+   */
+  async sendToClient(clientId: string, event: SseEvent): Promise<boolean> {
+    const client = this.registry.get(clientId);
+    if (client) return this.sendTo(client, event).then(() => true);
+    const cluster = this.cluster;
+    if (!cluster) return false;
+    let delivered!: Promise<boolean>;
+    await this.outbox.run(this.encode(event, { kind: 'client', clientId }), ({ frame, id }) => {
+      delivered = cluster.askAny({ k: 'send', c: clientId, f: frame.toString(), i: id });
+    });
+    return delivered;
+  }
+
+  /** How many clients are connected (to `group`), on every instance when there is a backplane. */
+  async countClients(group?: string): Promise<number> {
+    const here = group === undefined ? this.registry.size : this.registry.memberCount(group);
+    return this.cluster ? here + (await this.cluster.askSum({ k: 'count', g: group })) : here;
   }
 
   /** True when the client is connected and now in `group`; false when no such client is connected. */
@@ -135,21 +193,32 @@ export class SseService implements OnModuleDestroy {
    * Ends a client's stream and refuses its reconnect with 204 No Content, which makes EventSource
    * stop for good. The id is stored before the stream ends, so even an instant reconnect is
    * refused. Needs a CLIENT_ID_PROVIDER that keeps ids across reconnects and a real
-   * NO_RECONNECT_STORE. Resolves false when no such client is connected here.
+   * NO_RECONNECT_STORE (shared by all instances, with a backplane).
+   *
+   * Resolves true when this instance, or with a backplane any instance, had the client; false
+   * when none had it. Rejects, leaving the stream open, when the store cannot remember the id,
+   * or when the client is not here and the other instances cannot be asked.
    */
   async disconnect(clientId: string): Promise<boolean> {
     this.assertCanDisconnect();
     const client = this.registry.get(clientId);
-    if (!client) return false;
-    await this.disconnectClient(client);
-    return true;
+    const here = client ? this.disconnectClient(client).then(() => true) : Promise.resolve(false);
+    const elsewhere = this.cluster?.askAny({ k: 'disconnect', c: clientId }) ?? Promise.resolve(false);
+    const [local, remote] = await Promise.allSettled([here, elsewhere]);
+    if (local.status === 'rejected') throw local.reason;
+    // Client ids are unique, so a client found here is done even if the others cannot be asked.
+    if (local.value) return true;
+    if (remote.status === 'rejected') throw remote.reason;
+    return remote.value;
   }
 
-  /** Sends `retry: <ms>` to every connected client and to every client that connects later. */
+  /** Sends `retry: <ms>` to every connected client and to every client that connects later, on every instance. */
   async changeReconnectInterval(milliseconds: number): Promise<void> {
     const frame = Buffer.from(serializeRetry(milliseconds));
-    this.retryFrame = frame;
-    this.deliver(this.registry.values(), frame);
+    return this.outbox.run(frame, () => {
+      this.applyRetry(frame);
+      this.cluster?.publishRetry(frame);
+    });
   }
 
   /** Ends every stream when the application closes, so `app.close()` does not wait on them. */
@@ -177,11 +246,17 @@ export class SseService implements OnModuleDestroy {
    */
   private async isRefused(clientId: string): Promise<boolean> {
     try {
-      return (await this.noReconnect.containsClientId(clientId)) === true;
+      const refused = await this.storeCall(() => this.noReconnect.containsClientId(clientId), 'containsClientId');
+      this.storeOutage.recovered();
+      return refused === true;
     } catch (error) {
-      this.logger.error(`${NO_RECONNECT_STORE} could not be asked about client ${clientId}; letting it connect.`, errorStack(error));
+      this.storeOutage.failed(error);
       return false;
     }
+  }
+
+  private storeCall<T>(call: () => T | Promise<T>, method: string): Promise<T> {
+    return withTimeout(call(), this.options.storeTimeout, `${NO_RECONNECT_STORE}.${method}()`);
   }
 
   private async refuseReconnect(clientId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -190,7 +265,7 @@ export class SseService implements OnModuleDestroy {
     // Released before the 204 is written, so a cookie provider can still delete its cookie in it.
     await this.release(clientId, req, res);
     try {
-      await this.noReconnect.removeClientId(clientId);
+      await this.storeCall(() => this.noReconnect.removeClientId(clientId), 'removeClientId');
     } catch (error) {
       this.logger.error(`${NO_RECONNECT_STORE} could not forget client ${clientId}; it expires with its TTL.`, errorStack(error));
     }
@@ -207,11 +282,40 @@ export class SseService implements OnModuleDestroy {
     res.on('error', () => this.finish(client, 'client'));
     this.keepalive?.start();
     // Read before the connected event, so events sent by its handlers are not replayed as well.
-    const missed = client.lastEventId === undefined ? undefined : this.log?.since(client.lastEventId);
-    this.connected.next({ client, request: req, lastEventId: client.lastEventId, resumed: missed !== undefined });
-    // After it, so the groups its handlers joined count.
-    if (missed) client.replay(this.replayable(client, missed));
+    const missed = this.readMissed(client.lastEventId);
+    if (!isThenable(missed)) this.welcome(client, missed);
+    else {
+      client.hold();
+      void missed.then((events) => this.welcome(client, events));
+    }
     return ended;
+  }
+
+  /** Never rejects: a log that cannot answer means nothing can be replayed. */
+  private readMissed(lastEventId: string | undefined): SseMissedEvents | Promise<SseMissedEvents> {
+    if (!this.log || lastEventId === undefined) return undefined;
+    const failed = (error: unknown) => {
+      this.logOutage.failed(error);
+      return undefined;
+    };
+    try {
+      const missed = this.log.since(lastEventId);
+      if (!isThenable(missed)) return missed;
+      return withTimeout(missed, this.options.storeTimeout, `${EVENT_LOG}.since()`).then((events) => {
+        this.logOutage.recovered();
+        return events;
+      }, failed);
+    } catch (error) {
+      return failed(error);
+    }
+  }
+
+  private welcome(client: SseClient, missed: SseMissedEvents): void {
+    // A client that left while its replay was read already had its disconnected event.
+    if (!client.isConnected) return;
+    this.connected.next({ client, request: client.request, lastEventId: client.lastEventId, resumed: missed !== undefined });
+    // After it, so the groups its handlers joined count.
+    client.resume(missed ? this.replayable(client, missed) : []);
   }
 
   /** During shutdown: a 200 that ends at once makes EventSource retry, against another instance. */
@@ -241,7 +345,7 @@ export class SseService implements OnModuleDestroy {
 
   private async rememberThenEnd(client: SseClient): Promise<void> {
     try {
-      await this.noReconnect.addClientId(client.id, this.options.noReconnectTtl);
+      await this.storeCall(() => this.noReconnect.addClientId(client.id, this.options.noReconnectTtl), 'addClientId');
     } catch (cause) {
       throw new Error(
         `SSE client ${client.id} was not disconnected: ${NO_RECONNECT_STORE} could not remember its id, ` +
@@ -262,18 +366,53 @@ export class SseService implements OnModuleDestroy {
     }
   }
 
-  /** Without an audience (or a log) the event is only encoded; otherwise it gets an id if it lacks one, and is logged. */
-  private encode(event: SseEvent, audience: SseEventAudience | undefined): Buffer {
-    const message: SseMessageEvent = typeof event === 'string' ? { data: event } : event;
-    if (!this.log || !audience || message.data === undefined) return encodeEvent(message);
-    const id = message.id === undefined ? this.log.nextId() : String(message.id);
-    const frame = serializeEvent({ ...message, id });
-    this.log.append({ id, frame, audience });
-    return Buffer.from(frame);
+  /** Encodes in call order, logs unless a filter picks recipients, then delivers here and elsewhere. */
+  private dispatch(event: SseEvent, audience: SseEventAudience, filter: SseClientFilter | undefined): Promise<void> {
+    const shared = filter === undefined;
+    return this.outbox.run(this.encode(event, shared ? audience : undefined), (encoded) => {
+      this.deliverTo(audience, encoded, filter);
+      if (shared) this.cluster?.publishEvent(audience, encoded.frame, encoded.id);
+    });
   }
 
-  private replayable(client: SseClient, events: readonly SseLoggedEvent[]): Buffer[] {
-    return events.filter(({ audience }) => this.reaches(audience, client)).map(({ frame }) => Buffer.from(frame));
+  private sendTo(client: SseClient, event: SseEvent): Promise<void> {
+    return this.outbox.run(this.encode(event, { kind: 'client', clientId: client.id }), ({ frame, id }) => {
+      client.enqueue(frame, id);
+    });
+  }
+
+  /**
+   * Without an audience (or a log) the event is only encoded. Otherwise it is logged, which
+   * gives it an id if it has none. A log that fails is logged once, and the event goes out anyway.
+   */
+  private encode(event: SseEvent, audience: SseEventAudience | undefined): Encoded | Promise<Encoded> {
+    const message: SseMessageEvent = typeof event === 'string' ? { data: event } : event;
+    if (!this.log || !audience || message.data === undefined) return { frame: encodeEvent(message) };
+    const callerId = message.id === undefined ? undefined : String(message.id);
+    const body = serializeEvent({ ...message, id: undefined });
+    const withId = (id: string): Encoded => ({ frame: Buffer.from(serializeIdLine(id) + body), id });
+    const unlogged = (error: unknown): Encoded => {
+      this.logOutage.failed(error);
+      return callerId === undefined ? { frame: Buffer.from(body) } : withId(callerId);
+    };
+    // A bad caller id is refused (TypeError) before anything is logged.
+    if (callerId !== undefined) serializeIdLine(callerId);
+    try {
+      const id = this.log.append({ id: callerId, body, audience });
+      if (!isThenable(id)) return withId(id);
+      return withTimeout(id, this.options.storeTimeout, `${EVENT_LOG}.append()`).then((logged) => {
+        this.logOutage.recovered();
+        return withId(logged);
+      }, unlogged);
+    } catch (error) {
+      return unlogged(error);
+    }
+  }
+
+  private replayable(client: SseClient, events: NonNullable<SseMissedEvents>): SseReplayFrame[] {
+    return events
+      .filter(({ audience }) => this.reaches(audience, client))
+      .map(({ id, body }) => ({ frame: Buffer.from(serializeIdLine(id) + body), id }));
   }
 
   private reaches(audience: SseEventAudience, client: SseClient): boolean {
@@ -282,10 +421,44 @@ export class SseService implements OnModuleDestroy {
     return this.registry.isMember(audience.group, client);
   }
 
-  private deliver(clients: Iterable<SseClient>, frame: Buffer, filter?: SseClientFilter): void {
-    for (const client of clients) {
-      if (filter === undefined || filter(client)) client.enqueue(frame);
+  private deliverTo(audience: SseEventAudience, { frame, id }: Encoded, filter?: SseClientFilter): void {
+    if (audience.kind === 'client') {
+      this.registry.get(audience.clientId)?.enqueue(frame, id);
+      return;
     }
+    const clients = audience.kind === 'all' ? this.registry.values() : this.registry.members(audience.group);
+    for (const client of clients) {
+      if (filter === undefined || filter(client)) client.enqueue(frame, id);
+    }
+  }
+
+  private applyRetry(frame: Buffer): void {
+    this.retryFrame = frame;
+    for (const client of this.registry.values()) client.enqueue(frame);
+  }
+
+  private joinCluster(backplane: SseBackplane): ClusterBus {
+    return new ClusterBus(
+      backplane,
+      {
+        deliver: (audience, frame, id) => this.deliverTo(audience, { frame, id }),
+        retry: (frame) => this.applyRetry(frame),
+        answer: (question) => this.answer(question),
+      },
+      this.options.backplaneTimeout,
+    );
+  }
+
+  /** This instance's part of another instance's question. */
+  private async answer(question: ClusterQuestion): Promise<number> {
+    if (question.k === 'count') {
+      return question.g === undefined ? this.registry.size : this.registry.memberCount(question.g);
+    }
+    const client = this.registry.get(question.c);
+    if (!client) return 0;
+    if (question.k === 'send') return client.enqueue(Buffer.from(question.f), question.i) ? 1 : 0;
+    await this.disconnectClient(client);
+    return 1;
   }
 
   private sendKeepalives(frame: Buffer): void {

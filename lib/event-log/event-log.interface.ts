@@ -2,23 +2,35 @@
 export type SseEventAudience = { kind: 'all' } | { kind: 'group'; group: string } | { kind: 'client'; clientId: string };
 
 export interface SseLoggedEvent {
+  /** The id the event went out with. */
   id: string;
-  /** The event as it went out on the wire, `id:` line included. */
-  frame: string;
+  /** The event's wire form without its `id:` line, which SseService writes from `id`. */
+  body: string;
   audience: SseEventAudience;
 }
+
+/** An event to log: `id` is the caller's, when it gave one. */
+export type SseEventToLog = Omit<SseLoggedEvent, 'id'> & { id?: string };
+
+/** The events after a given id, oldest first; `undefined` when that id is unknown. */
+export type SseMissedEvents = readonly SseLoggedEvent[] | undefined;
 
 /**
  * Keeps recent events so that a client that reconnects with Last-Event-ID gets what it missed.
  * Set it with the `eventLog` option of SseModule.forRoot; the default keeps nothing.
+ *
+ * Either method may answer synchronously or with a promise. SseService keeps the order of
+ * events either way, and writes a replay ahead of anything sent after the reconnect.
  */
 export interface SseEventLog {
-  /** A new id for an event sent without one. Ids from one log never repeat, across restarts too. */
-  nextId(): string;
-  append(event: SseLoggedEvent): void;
+  /**
+   * Keeps an event and returns the id it goes out with: the caller's when `event.id` is set,
+   * otherwise a new one. New ids never repeat one given before, across restarts too.
+   */
+  append(event: SseEventToLog): string | Promise<string>;
   /**
    * The events after the one with `lastEventId`, oldest first; `undefined` when that id is not
    * (or no longer) in the log, so whether anything was missed cannot be known.
    */
-  since(lastEventId: string): readonly SseLoggedEvent[] | undefined;
+  since(lastEventId: string): SseMissedEvents | Promise<SseMissedEvents>;
 }

@@ -1,5 +1,5 @@
 import { checkCount, checkDuration } from '../option-validation.js';
-import type { SseEventLog, SseLoggedEvent } from './event-log.interface.js';
+import type { SseEventLog, SseEventToLog, SseLoggedEvent } from './event-log.interface.js';
 
 export interface InMemoryEventLogOptions {
   /** How many events to keep. Default 1000. */
@@ -40,11 +40,8 @@ export class InMemoryEventLog implements SseEventLog {
     return Math.min(this.appended, this.maxEvents);
   }
 
-  nextId(): string {
-    return `${this.epoch}-${++this.sequence}`;
-  }
-
-  append(event: SseLoggedEvent): void {
+  append(toLog: SseEventToLog): string {
+    const event: SseLoggedEvent = { ...toLog, id: toLog.id ?? `${this.epoch}-${++this.sequence}` };
     const slot = this.appended % this.maxEvents;
     const evicted = this.ring[slot];
     if (evicted && this.positions.get(evicted.event.id) === this.appended - this.maxEvents) {
@@ -53,6 +50,7 @@ export class InMemoryEventLog implements SseEventLog {
     this.ring[slot] = { event, at: Date.now() };
     this.positions.set(event.id, this.appended);
     this.appended++;
+    return event.id;
   }
 
   since(lastEventId: string): readonly SseLoggedEvent[] | undefined {

@@ -2,11 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKeyv } from '@keyv/redis';
 import { createCache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
-import { createConnection } from 'node:net';
+import { assertRedisReachable, REDIS_URL } from '../../test/utils/redis.js';
 import { CacheManagerNoReconnectStore } from './cache-manager-no-reconnect.store.js';
 import { describeNoReconnectStoreContract } from './no-reconnect-store.contract.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 describeNoReconnectStoreContract('CacheManagerNoReconnectStore over the in-memory cache', async ({ ttl }) => ({
   store: new CacheManagerNoReconnectStore(createCache(), { ttl }),
@@ -52,21 +50,3 @@ describe('CacheManagerNoReconnectStore construction', () => {
     expect(() => new CacheManagerNoReconnectStore(undefined as never)).toThrow(/needs a cache-manager Cache.*CACHE_MANAGER/);
   });
 });
-
-function assertRedisReachable(url: string): Promise<void> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: hostname, port: Number(port || 6379) });
-    socket.setTimeout(2000);
-    socket.once('connect', () => {
-      socket.end();
-      resolve();
-    });
-    const fail = () => {
-      socket.destroy();
-      reject(new Error(`Redis is not reachable at ${url}. Start one (redis-server) or set REDIS_URL; .ci/run does this in CI.`));
-    };
-    socket.once('error', fail);
-    socket.once('timeout', fail);
-  });
-}

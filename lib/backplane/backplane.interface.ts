@@ -1,0 +1,11 @@
+/**
+ * Carries SseService's messages between the instances of one application, so that broadcasts,
+ * group and client sends, disconnects and client counts reach clients connected to any of them.
+ * Set it with the `backplane` option of SseModule.forRoot, e.g. `new RedisBackplane({ url })`.
+ */
+export interface SseBackplane {
+  /** Called once, at startup, with the handler for every message from now on (this instance's own included). */
+  subscribe(onMessage: (message: string) => void): Promise<void>;
+  /** Sends `message` to every subscribed instance; resolves to how many received it, this one included. */
+  publish(message: string): Promise<number>;
+}

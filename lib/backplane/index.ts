@@ -1,0 +1,2 @@
+export * from './backplane.interface.js';
+export * from './redis-backplane.js';

@@ -1,0 +1,57 @@
+import type { OnModuleDestroy } from '@nestjs/common';
+import { checkRedisSource, ManagedRedisClient, type SseRedisConnectionOptions } from '../redis/redis-client.js';
+import type { SseBackplane } from './backplane.interface.js';
+
+export interface RedisBackplaneOptions extends SseRedisConnectionOptions {
+  /** The pub/sub channel. Instances that share it form one cluster. Default `nestjs-sse`. */
+  channel?: string;
+}
+
+const CONNECT_WAIT = 2000;
+const MEANWHILE = 'Events reach only the clients of this instance until it is back; node-redis reconnects by itself.';
+
+/**
+ * A backplane over Redis pub/sub: one connection publishes, a second one subscribes. Delivery
+ * is at most once: what is published while an instance is cut off from Redis does not reach it
+ * later. Pair it with RedisStreamEventLog so that clients can catch up by reconnecting.
+ */
+export class RedisBackplane implements SseBackplane, OnModuleDestroy {
+  private readonly channel: string;
+  private publisher?: Promise<ManagedRedisClient>;
+  private subscriber?: ManagedRedisClient;
+
+  constructor(private readonly options: RedisBackplaneOptions) {
+    checkRedisSource(options, 'RedisBackplane');
+    this.channel = options.channel ?? 'nestjs-sse';
+  }
+
+  /**
+   * Waits up to 2 s for Redis, so that a down Redis delays startup without failing it. node-redis
+   * resubscribes after a reconnect; a subscribe that never got through is retried when Redis is ready.
+   */
+  async subscribe(onMessage: (message: string) => void): Promise<void> {
+    const publisher = await this.connection();
+    const subscriber = (this.subscriber = publisher.duplicate('RedisBackplane subscriber', MEANWHILE));
+    let listening: Promise<unknown> | undefined;
+    const listen = () =>
+      (listening ??= subscriber.client.subscribe(this.channel, onMessage).catch(() => {
+        listening = undefined;
+      }));
+    subscriber.client.on('ready', () => void listen());
+    await Promise.all([publisher.connect(CONNECT_WAIT), subscriber.connect(CONNECT_WAIT)]);
+    if (subscriber.client.isReady) await listen();
+  }
+
+  async publish(message: string): Promise<number> {
+    return Number(await (await this.connection()).command(['PUBLISH', this.channel, message]));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([this.subscriber?.close(), this.publisher?.then((publisher) => publisher.close())]);
+  }
+
+  private connection(): Promise<ManagedRedisClient> {
+    this.publisher ??= ManagedRedisClient.create(this.options, 'RedisBackplane', MEANWHILE);
+    return this.publisher;
+  }
+}

@@ -1,0 +1,98 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { createClient } from '@redis/client';
+import { randomUUID } from 'node:crypto';
+import { assertRedisReachable, REDIS_URL } from '../../test/utils/redis.js';
+import type { SseRedisClient } from '../redis/redis-client.js';
+import { describeEventLogContract } from './event-log.contract.js';
+import { RedisStreamEventLog } from './redis-stream-event-log.js';
+
+const all = { kind: 'all' } as const;
+
+async function openLog(key: string, options: { maxEvents?: number; maxAge?: number } = {}) {
+  const log = new RedisStreamEventLog({ url: REDIS_URL, key, ...options });
+  await log.onModuleInit();
+  return log;
+}
+
+describe('RedisStreamEventLog', () => {
+  // A missing Redis must fail this suite, never skip it: CI starts one (see .ci/run).
+  beforeAll(() => assertRedisReachable(REDIS_URL));
+
+  describeEventLogContract('RedisStreamEventLog', async (options) => {
+    const key = `sse-test:${randomUUID()}`;
+    const log = await openLog(key, options);
+    return {
+      log,
+      dispose: async () => {
+        await deleteKey(key);
+        await log.onModuleDestroy();
+      },
+    };
+  });
+
+  it('orders the ids it gives across instances that share the stream, so a client resumes on any of them', async () => {
+    const key = `sse-test:${randomUUID()}`;
+    const [a, b] = [await openLog(key), await openLog(key)];
+    try {
+      const first = await a.append({ body: 'from a', audience: all });
+      const second = await b.append({ body: 'from b', audience: all });
+      const third = await a.append({ body: 'from a again', audience: all });
+      expect((await b.since(first))?.map((event) => event.id)).toEqual([second, third]);
+      expect((await a.since(second))?.map((event) => event.body)).toEqual(['from a again']);
+    } finally {
+      await deleteKey(key);
+      await Promise.all([a.onModuleDestroy(), b.onModuleDestroy()]);
+    }
+  });
+
+  it('finds a caller id beyond the first page of the stream', async () => {
+    const key = `sse-test:${randomUUID()}`;
+    const log = await openLog(key);
+    try {
+      await log.append({ id: 'deep', body: 'deep', audience: all });
+      for (let i = 0; i < 1200; i++) void log.append({ body: String(i), audience: all });
+      const last = await log.append({ body: 'last', audience: all });
+      const missed = await log.since('deep');
+      expect(missed).toHaveLength(1201);
+      expect(missed?.at(-1)?.id).toBe(last);
+    } finally {
+      await deleteKey(key);
+      await log.onModuleDestroy();
+    }
+  });
+
+  it('uses a client you pass, and leaves it open', async () => {
+    const client = createClient({ url: REDIS_URL });
+    await client.connect();
+    const key = `sse-test:${randomUUID()}`;
+    const log = new RedisStreamEventLog({ client: client as unknown as SseRedisClient, key });
+    await log.onModuleInit();
+    const id = await log.append({ body: 'x', audience: all });
+    await expect(client.sendCommand(['XLEN', key])).resolves.toBe(1);
+    expect(await log.since(id)).toEqual([]);
+    await log.onModuleDestroy();
+    expect(client.isOpen).toBe(true);
+    await client.sendCommand(['DEL', key]);
+    await client.close();
+  });
+
+  it('fails fast, rather than waiting, while Redis cannot be reached', async () => {
+    const log = new RedisStreamEventLog({ url: 'redis://127.0.0.1:1' });
+    await log.onModuleInit();
+    await expect(log.append({ body: 'x', audience: all })).rejects.toThrow(/offline|closed|ECONNREFUSED/i);
+    await expect(log.since('1-0')).rejects.toThrow();
+    await log.onModuleDestroy();
+  });
+
+  it('says what is missing when it has neither a URL nor a client', () => {
+    expect(() => new RedisStreamEventLog({})).toThrow(/RedisStreamEventLog needs a Redis connection: pass \{ url/);
+    expect(() => new RedisStreamEventLog({ url: REDIS_URL, maxEvents: 0 })).toThrow(/maxEvents must be a whole number > 0/);
+  });
+});
+
+async function deleteKey(key: string): Promise<void> {
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  await client.sendCommand(['DEL', key]);
+  await client.close();
+}

@@ -1,0 +1,114 @@
+import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { checkCount, checkDuration } from '../option-validation.js';
+import { checkRedisSource, ManagedRedisClient, type SseRedisConnectionOptions } from '../redis/redis-client.js';
+import type { SseEventAudience, SseEventLog, SseEventToLog, SseLoggedEvent, SseMissedEvents } from './event-log.interface.js';
+
+export interface RedisStreamEventLogOptions extends SseRedisConnectionOptions {
+  /** The stream's key. Instances that share it share their events. Default `nestjs-sse:events`. */
+  key?: string;
+  /** How many events to keep. Default 10 000. */
+  maxEvents?: number;
+  /** How long (ms) an event stays replayable; older ones are trimmed too. Default: until `maxEvents` pushes it out. */
+  maxAge?: number;
+}
+
+/** A stream entry id, `<ms>-<n>`: the ids this log gives to events sent without one. */
+const STREAM_ID = /^(\d+)-\d+$/;
+const SCAN_PAGE = 500;
+const CONNECT_WAIT = 2000;
+
+type StreamEntry = [id: string, fields: string[]];
+
+/**
+ * The last events of every instance, in one Redis stream. Redis gives events sent without an id
+ * one that orders them across instances (`<ms>-<n>`), so a client can resume on any instance.
+ * Ids given by the caller are kept: resuming from one costs a scan of the stream.
+ */
+export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleDestroy {
+  private readonly key: string;
+  private readonly maxEvents: number;
+  private readonly maxAge: number | undefined;
+  private redis?: Promise<ManagedRedisClient>;
+
+  constructor(private readonly options: RedisStreamEventLogOptions) {
+    checkRedisSource(options, 'RedisStreamEventLog');
+    this.key = options.key ?? 'nestjs-sse:events';
+    this.maxEvents = checkCount(options.maxEvents ?? 10_000, 'RedisStreamEventLog maxEvents');
+    this.maxAge = options.maxAge === undefined ? undefined : checkDuration(options.maxAge, 'RedisStreamEventLog maxAge');
+  }
+
+  async onModuleInit(): Promise<void> {
+    await (await this.connection()).connect(CONNECT_WAIT);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await (await this.redis)?.close();
+  }
+
+  async append(event: SseEventToLog): Promise<string> {
+    const redis = await this.connection();
+    const fields = ['b', event.body, 'a', JSON.stringify(event.audience)];
+    if (event.id !== undefined) fields.push('i', event.id);
+    const added = redis.command(['XADD', this.key, 'MAXLEN', String(this.maxEvents), '*', ...fields]);
+    if (this.maxAge !== undefined) {
+      redis.command(['XTRIM', this.key, 'MINID', String(Date.now() - this.maxAge)]).catch(() => undefined);
+    }
+    const streamId = String(await added);
+    return event.id ?? streamId;
+  }
+
+  async since(lastEventId: string): Promise<SseMissedEvents> {
+    const redis = await this.connection();
+    const position = await this.positionOf(redis, lastEventId);
+    if (position === undefined || this.isTooOld(position)) return undefined;
+    const entries = (await redis.command(['XRANGE', this.key, `(${position}`, '+'])) as StreamEntry[];
+    return entries.map(toLoggedEvent);
+  }
+
+  /** The stream entry of the event that went out as `eventId`. */
+  private async positionOf(redis: ManagedRedisClient, eventId: string): Promise<string | undefined> {
+    if (STREAM_ID.test(eventId)) {
+      const [entry] = (await redis.command(['XRANGE', this.key, eventId, eventId])) as StreamEntry[];
+      if (entry && field(entry[1], 'i') === undefined) return entry[0];
+    }
+    return this.scanForCallerId(redis, eventId);
+  }
+
+  /** Newest first, because a client resuming missed the latest events, not the oldest. */
+  private async scanForCallerId(redis: ManagedRedisClient, eventId: string): Promise<string | undefined> {
+    let end = '+';
+    for (;;) {
+      const page = (await redis.command(['XREVRANGE', this.key, end, '-', 'COUNT', String(SCAN_PAGE)])) as StreamEntry[];
+      const match = page.find(([, fields]) => field(fields, 'i') === eventId);
+      if (match) return match[0];
+      if (page.length < SCAN_PAGE) return undefined;
+      end = `(${page[page.length - 1]![0]}`;
+    }
+  }
+
+  private isTooOld(position: string): boolean {
+    return this.maxAge !== undefined && Number(STREAM_ID.exec(position)![1]) < Date.now() - this.maxAge;
+  }
+
+  private connection(): Promise<ManagedRedisClient> {
+    this.redis ??= ManagedRedisClient.create(
+      this.options,
+      'RedisStreamEventLog',
+      'Events go out without ids and are not logged; clients that reconnect meanwhile get no replay.',
+    );
+    return this.redis;
+  }
+}
+
+function toLoggedEvent([streamId, fields]: StreamEntry): SseLoggedEvent {
+  return {
+    id: field(fields, 'i') ?? streamId,
+    body: field(fields, 'b') ?? '',
+    audience: JSON.parse(field(fields, 'a') ?? '{"kind":"all"}') as SseEventAudience,
+  };
+}
+
+function field(fields: string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
