@@ -4,6 +4,8 @@ export interface BrowserLikeEventSource {
   source: EventSource;
   /** Status codes of every request this EventSource made, in order. */
   statuses: number[];
+  /** The URL each of those requests went to. */
+  targets: string[];
   /** Cookies it holds, as a browser would. */
   cookies: Map<string, string>;
   /** Resolves on the first `open`. */
@@ -15,17 +17,22 @@ export interface BrowserLikeEventSource {
 
 /**
  * The `eventsource` package with a cookie jar, because Node's fetch keeps no cookies between
- * requests while a browser's EventSource sends them on every reconnect.
+ * requests while a browser's EventSource sends them on every reconnect. `url` may be a function
+ * that picks the URL of each (re)connect, like a load balancer in front of several instances.
  */
-export function openEventSource(url: string, eventTypes: string[] = []): BrowserLikeEventSource {
+export function openEventSource(url: string | (() => string), eventTypes: string[] = []): BrowserLikeEventSource {
   const cookies = new Map<string, string>();
   const statuses: number[] = [];
+  const targets: string[] = [];
   const messages: BrowserLikeEventSource['messages'] = [];
-  const source = new EventSource(url, {
+  // With a chooser, every request's URL comes from it; the constructor's is never fetched.
+  const source = new EventSource(typeof url === 'function' ? 'http://load-balancer.invalid/events' : url, {
     fetch: async (input, init) => {
       const headers = new Headers(init?.headers);
       if (cookies.size > 0) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-      const response = await fetch(input, { ...init, headers });
+      const target = typeof url === 'function' ? url() : String(input);
+      targets.push(target);
+      const response = await fetch(target, { ...init, headers });
       statuses.push(response.status);
       for (const cookie of response.headers.getSetCookie()) storeCookie(cookies, cookie);
       return response;
@@ -40,7 +47,7 @@ export function openEventSource(url: string, eventTypes: string[] = []): Browser
       if (source.readyState === EventSource.CLOSED) resolve();
     }),
   );
-  return { source, statuses, cookies, opened, closedForGood, messages };
+  return { source, statuses, targets, cookies, opened, closedForGood, messages };
 }
 
 function storeCookie(cookies: Map<string, string>, header: string): void {
