@@ -1,5 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CookieClientIdProvider, InMemoryNoReconnectStore } from '../../lib/index.js';
+import {
+  CookieClientIdProvider,
+  InMemoryEventLog,
+  InMemoryNoReconnectStore,
+  type SseEventLog,
+  type SseEventToLog,
+  type SseMissedEvents,
+} from '../../lib/index.js';
 
 /** The real cookie provider, recording which ids it was asked to release. */
 export class RecordingCookieProvider extends CookieClientIdProvider {
@@ -35,4 +42,33 @@ export function cookieOf(setCookie: string[] | undefined, name = 'sse_client_id'
   const cookie = setCookie?.find((c) => c.startsWith(`${name}=`));
   if (!cookie) throw new Error(`no ${name} cookie in ${JSON.stringify(setCookie)}`);
   return cookie.split(';')[0]!;
+}
+
+/**
+ * A real InMemoryEventLog behind a network-like delay, or failing, as a remote log can. Both
+ * answers are taken when the delay ends, so events logged meanwhile are in them.
+ */
+export class SlowEventLog implements SseEventLog {
+  readonly inner = new InMemoryEventLog();
+  /** Delay of each append in turn (the last one repeats); decreasing delays answer out of order. */
+  appendDelays = [0];
+  sinceDelay = 0;
+  mode: 'ok' | 'reject' | 'hang' = 'ok';
+  private appends = 0;
+
+  append(event: SseEventToLog): Promise<string> {
+    const wait = this.appendDelays[Math.min(this.appends++, this.appendDelays.length - 1)]!;
+    return this.answer(wait, () => this.inner.append(event));
+  }
+
+  since(lastEventId: string): Promise<SseMissedEvents> {
+    return this.answer(this.sinceDelay, () => this.inner.since(lastEventId));
+  }
+
+  private answer<T>(wait: number, value: () => T): Promise<T> {
+    if (this.mode === 'hang') return new Promise(() => undefined);
+    return new Promise((resolve, reject) =>
+      setTimeout(() => (this.mode === 'reject' ? reject(new Error('log unreachable')) : resolve(value())), wait),
+    );
+  }
 }
