@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
-import { CookieClientIdProvider, InMemoryNoReconnectStore } from '../../lib/index.js';
+import { CookieClientIdProvider, InMemoryNoReconnectStore, SseTimeoutError } from '../../lib/index.js';
 import { openEventSource } from '../utils/browser-like-event-source.js';
 import { openRawStream } from '../utils/raw-stream.js';
 import { ControllableStore, cookieOf, RecordingCookieProvider } from '../utils/recording-providers.js';
@@ -11,13 +12,16 @@ describe('server-side disconnect', () => {
   let sseApp: SseApp;
   let provider: RecordingCookieProvider;
   let store: ControllableStore;
-  afterEach(() => sseApp?.close());
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await sseApp?.close();
+  });
 
-  async function start(reconnectInterval = 50, noReconnectTtl?: number): Promise<SseApp> {
+  async function start(reconnectInterval = 50, noReconnectTtl?: number, storeTimeout?: number): Promise<SseApp> {
     provider = new RecordingCookieProvider();
     store = new ControllableStore();
     sseApp = await startSseApp({
-      sse: { clientIdProvider: provider, noReconnectStore: store, reconnectInterval, keepalive: false, noReconnectTtl },
+      sse: { clientIdProvider: provider, noReconnectStore: store, reconnectInterval, keepalive: false, noReconnectTtl, storeTimeout },
     });
     return sseApp;
   }
@@ -192,5 +196,32 @@ describe('server-side disconnect', () => {
     const stream = await openRawStream(`${sseApp.url}/events`);
     expect(stream.status).toBe(200);
     stream.close();
+  });
+
+  it('logs a store outage once, however many connects it lets through', async () => {
+    await start();
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    store.failLookups = true;
+    const streams = await Promise.all([1, 2, 3, 4].map(() => openRawStream(`${sseApp.url}/events`)));
+    expect(streams.map((stream) => stream.status)).toEqual([200, 200, 200, 200]);
+    const outage = errors.mock.calls.filter(([message]) => /NO_RECONNECT_STORE is unreachable \(store is down\)/.test(String(message)));
+    expect(outage).toHaveLength(1);
+    streams.forEach((stream) => stream.close());
+  });
+
+  it('gives up on a store that hangs after storeTimeout: the connect goes through, the disconnect rejects', async () => {
+    await start(50, undefined, 100);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const before = await openRawStream(`${sseApp.url}/events`);
+    const client = sseApp.sse.getClients()[0]!;
+    store.hang = true;
+    const during = await openRawStream(`${sseApp.url}/events`);
+    expect(during.status).toBe(200);
+    const refused = sseApp.sse.disconnect(client.id);
+    await expect(refused).rejects.toThrow(/was not disconnected/);
+    await expect(refused.catch((error: Error) => error.cause)).resolves.toBeInstanceOf(SseTimeoutError);
+    expect(client.isConnected).toBe(true);
+    before.close();
+    during.close();
   });
 });

@@ -181,6 +181,10 @@ describe('module configuration', () => {
     ['an unknown keepalive kind', () => [SseModule.forRoot({ keepalive: { kind: 'beep' as 'event' } })], /keepalive.kind must be 'comment' or 'event'/],
     ['a negative reconnectInterval', () => [SseModule.forRoot({ reconnectInterval: -1 })], /reconnectInterval/],
     ['noReconnectTtl 0', () => [SseModule.forRoot({ noReconnectTtl: 0 })], /noReconnectTtl must be a whole number of milliseconds > 0/],
+    ['a backplane lacking publish', () => [SseModule.forRoot({ backplane: { subscribe: async () => undefined } as never })], /BACKPLANE provider lacks publish\(\)/],
+    ['an event log lacking since', () => [SseModule.forRoot({ eventLog: { append: () => '1' } as never })], /EVENT_LOG provider lacks since\(\)/],
+    ['storeTimeout 0', () => [SseModule.forRoot({ storeTimeout: 0 })], /storeTimeout must be a whole number of milliseconds > 0; got 0/],
+    ['a fractional backplaneTimeout', () => [SseModule.forRoot({ backplaneTimeout: 1.5 })], /backplaneTimeout must be a whole number of milliseconds > 0; got 1.5/],
     ['a provider that is neither class nor object', () => [SseModule.forRoot({ clientIdProvider: 'cookie' as never })], /clientIdProvider must be a class, an instance, or a provider/],
   ])('fails at startup with a clear message for %s', async (_name, imports, message) => {
     await expect((async () => resolveTokens(imports()))()).rejects.toThrow(message);

@@ -23,9 +23,12 @@ export class ControllableStore extends InMemoryNoReconnectStore {
   addDelay = 0;
   failAdds = false;
   failLookups = false;
+  /** Every call waits forever, like a store behind a network that drops packets. */
+  hang = false;
   readonly added: string[] = [];
 
   override async addClientId(clientId: string, ttl?: number): Promise<void> {
+    if (this.hang) await new Promise(() => undefined);
     if (this.addDelay > 0) await new Promise((resolve) => setTimeout(resolve, this.addDelay));
     if (this.failAdds) throw new Error('store is down');
     this.added.push(clientId);
@@ -33,6 +36,7 @@ export class ControllableStore extends InMemoryNoReconnectStore {
   }
 
   override async containsClientId(clientId: string): Promise<boolean> {
+    if (this.hang) await new Promise(() => undefined);
     if (this.failLookups) throw new Error('store is down');
     return super.containsClientId(clientId);
   }

@@ -1,0 +1,58 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { createClient } from '@redis/client';
+import { randomUUID } from 'node:crypto';
+import { assertRedisReachable, REDIS_URL } from '../../test/utils/redis.js';
+import type { SseRedisClient } from '../redis/redis-client.js';
+import { RedisBackplane } from './redis-backplane.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('RedisBackplane', () => {
+  // A missing Redis must fail this suite, never skip it: CI starts one (see .ci/run).
+  beforeAll(() => assertRedisReachable(REDIS_URL));
+
+  it('delivers every message to every subscriber on its channel, and counts them', async () => {
+    const channel = `sse-test:${randomUUID()}`;
+    const [one, two] = [new RedisBackplane({ url: REDIS_URL, channel }), new RedisBackplane({ url: REDIS_URL, channel })];
+    const other = new RedisBackplane({ url: REDIS_URL, channel: `${channel}:other` });
+    const got: Record<string, string[]> = { one: [], two: [], other: [] };
+    await one.subscribe((message) => got.one!.push(message));
+    await two.subscribe((message) => got.two!.push(message));
+    await other.subscribe((message) => got.other!.push(message));
+    try {
+      await expect(one.publish('first')).resolves.toBe(2);
+      await expect(two.publish('second')).resolves.toBe(2);
+      await sleep(50);
+      expect(got).toEqual({ one: ['first', 'second'], two: ['first', 'second'], other: [] });
+    } finally {
+      await Promise.all([one, two, other].map((backplane) => backplane.onModuleDestroy()));
+    }
+  });
+
+  it('uses a client you pass for publishing, a duplicate for subscribing, and leaves yours open', async () => {
+    const client = createClient({ url: REDIS_URL });
+    await client.connect();
+    const channel = `sse-test:${randomUUID()}`;
+    const backplane = new RedisBackplane({ client: client as unknown as SseRedisClient, channel });
+    const got: string[] = [];
+    await backplane.subscribe((message) => got.push(message));
+    await expect(backplane.publish('hello')).resolves.toBe(1);
+    await sleep(50);
+    expect(got).toEqual(['hello']);
+    await backplane.onModuleDestroy();
+    expect(client.isOpen).toBe(true);
+    await expect(client.sendCommand(['PUBLISH', channel, 'after close'])).resolves.toBe(0);
+    await client.close();
+  });
+
+  it('starts without Redis, and fails fast instead of queueing while it is away', async () => {
+    const backplane = new RedisBackplane({ url: 'redis://127.0.0.1:1' });
+    await backplane.subscribe(() => undefined);
+    await expect(backplane.publish('lost')).rejects.toThrow(/offline|closed/i);
+    await backplane.onModuleDestroy();
+  });
+
+  it('says what is missing when it has neither a URL nor a client', () => {
+    expect(() => new RedisBackplane({})).toThrow(/RedisBackplane needs a Redis connection: pass \{ url/);
+  });
+});
