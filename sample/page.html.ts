@@ -54,7 +54,7 @@ export const PAGE = /* html */ `<!doctype html>
     log(closed ? 'stream closed for good (the server refused the reconnect)' : 'stream lost, reconnecting…');
   };
   source.addEventListener('welcome', (e) => { myId = JSON.parse(e.data).clientId; $('client-id').textContent = myId; refresh(); });
-  source.addEventListener('tick', (e) => { const t = JSON.parse(e.data); log('tick #' + t.n + ' (' + t.clients + ' clients)'); });
+  source.addEventListener('tick', (e) => { const t = JSON.parse(e.data); log('tick #' + t.n + ' from ' + t.from + ' (' + t.clients + ' clients)'); });
   source.addEventListener('chat', (e) => log('chat: ' + JSON.parse(e.data).text));
 
   async function refresh() {
