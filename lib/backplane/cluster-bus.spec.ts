@@ -1,4 +1,5 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import type { SseEventAudience } from '../event-log/event-log.interface.js';
 import { SseTimeoutError } from '../timeout.js';
 import type { SseBackplane } from './backplane.interface.js';
@@ -97,12 +98,17 @@ describe('ClusterBus', () => {
 
   it('ignores messages on the channel that are not its own protocol', async () => {
     const { pubsub, nodes, buses } = await cluster([async () => 0, async () => 0]);
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     for (const handler of pubsub.handlers) {
-      handler('not json');
-      handler('{"t":"answer","to":"someone-else","r":1,"v":1}');
+      for (const foreign of ['not json', '1', 'null', '{"t":"send","o":"x"}', '{"t":"send","o":"x","f":"data: no audience"}', '{"t":"ask","o":"x","r":1,"q":{"k":"hack"}}']) {
+        handler(foreign);
+      }
+      handler('{"t":"answer","o":"x","to":"someone-else","r":1,"v":1}');
     }
     buses[0]!.publishEvent({ kind: 'all' }, Buffer.from('data: ok\n\n'), undefined);
     await sleep(10);
     expect(nodes[1]!.delivered.map((d) => d.frame)).toEqual(['data: ok\n\n']);
+    expect(errors).not.toHaveBeenCalled();
+    errors.mockRestore();
   });
 });

@@ -44,8 +44,9 @@ interface PendingAsk {
 export class ClusterBus {
   private readonly instanceId = randomUUID();
   private readonly pending = new Map<number, PendingAsk>();
+  private readonly logger = new Logger('SseService');
   private readonly outage = new OutageLog(
-    new Logger('SseService'),
+    this.logger,
     `The ${BACKPLANE}`,
     'Events reach only the clients of this instance, and disconnect/sendToClient/countClients for clients elsewhere fail.',
   );
@@ -113,18 +114,19 @@ export class ClusterBus {
     );
   }
 
+  /** Anything else on the channel (another protocol, a version from a rolling deploy) is ignored. */
   private receive(raw: string): void {
-    let message: ClusterMessage;
+    const message = parse(raw);
+    if (message === undefined) return;
     try {
-      message = JSON.parse(raw) as ClusterMessage;
-    } catch {
-      return;
+      if (message.t === 'answer') this.collect(message);
+      else if (message.t === 'ask') void this.reply(message);
+      else if (message.o === this.instanceId) return;
+      else if (message.t === 'send') this.node.deliver(message.a, Buffer.from(message.f), message.i);
+      else this.node.retry(Buffer.from(message.f));
+    } catch (error) {
+      this.logger.error(`Could not handle a message from the ${BACKPLANE}.`, error instanceof Error ? error.stack : String(error));
     }
-    if (message.t === 'answer') this.collect(message);
-    else if (message.t === 'ask') void this.reply(message);
-    else if (message.o === this.instanceId) return;
-    else if (message.t === 'send') this.node.deliver(message.a, Buffer.from(message.f), message.i);
-    else if (message.t === 'retry') this.node.retry(Buffer.from(message.f));
   }
 
   private async reply(ask: Extract<ClusterMessage, { t: 'ask' }>): Promise<void> {
@@ -162,4 +164,36 @@ export class ClusterBus {
       throw error;
     }
   }
+}
+
+function parse(raw: string): ClusterMessage | undefined {
+  let message: Partial<Record<string, unknown>> | null;
+  try {
+    message = JSON.parse(raw) as Partial<Record<string, unknown>> | null;
+  } catch {
+    return undefined;
+  }
+  if (message === null || typeof message !== 'object' || typeof message.o !== 'string') return undefined;
+  const valid =
+    (message.t === 'send' && typeof message.f === 'string' && isAudience(message.a)) ||
+    (message.t === 'retry' && typeof message.f === 'string') ||
+    (message.t === 'ask' && typeof message.r === 'number' && isQuestion(message.q)) ||
+    (message.t === 'answer' && typeof message.r === 'number' && typeof message.to === 'string');
+  return valid ? (message as ClusterMessage) : undefined;
+}
+
+function isAudience(value: unknown): value is SseEventAudience {
+  const audience = value as Partial<Record<string, unknown>> | null;
+  if (typeof audience !== 'object' || audience === null) return false;
+  if (audience.kind === 'all') return true;
+  if (audience.kind === 'group') return typeof audience.group === 'string';
+  return audience.kind === 'client' && typeof audience.clientId === 'string';
+}
+
+function isQuestion(value: unknown): value is ClusterQuestion {
+  const question = value as Partial<Record<string, unknown>> | null;
+  if (typeof question !== 'object' || question === null) return false;
+  if (question.k === 'count') return question.g === undefined || typeof question.g === 'string';
+  if (question.k === 'disconnect') return typeof question.c === 'string';
+  return question.k === 'send' && typeof question.c === 'string' && typeof question.f === 'string';
 }

@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createClient } from '@redis/client';
 import { randomUUID } from 'node:crypto';
 import { assertRedisReachable, REDIS_URL } from '../../test/utils/redis.js';
-import type { SseRedisClient } from '../redis/redis-client.js';
 import { RedisBackplane } from './redis-backplane.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -33,7 +32,7 @@ describe('RedisBackplane', () => {
     const client = createClient({ url: REDIS_URL });
     await client.connect();
     const channel = `sse-test:${randomUUID()}`;
-    const backplane = new RedisBackplane({ client: client as unknown as SseRedisClient, channel });
+    const backplane = new RedisBackplane({ client: client, channel });
     const got: string[] = [];
     await backplane.subscribe((message) => got.push(message));
     await expect(backplane.publish('hello')).resolves.toBe(1);

@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createClient } from '@redis/client';
 import { randomUUID } from 'node:crypto';
 import { assertRedisReachable, REDIS_URL } from '../../test/utils/redis.js';
-import type { SseRedisClient } from '../redis/redis-client.js';
 import { describeEventLogContract } from './event-log.contract.js';
 import { RedisStreamEventLog } from './redis-stream-event-log.js';
 
@@ -65,7 +64,7 @@ describe('RedisStreamEventLog', () => {
     const client = createClient({ url: REDIS_URL });
     await client.connect();
     const key = `sse-test:${randomUUID()}`;
-    const log = new RedisStreamEventLog({ client: client as unknown as SseRedisClient, key });
+    const log = new RedisStreamEventLog({ client: client, key });
     await log.onModuleInit();
     const id = await log.append({ body: 'x', audience: all });
     await expect(client.sendCommand(['XLEN', key])).resolves.toBe(1);
