@@ -36,8 +36,11 @@ export class SseClient {
   private pendingBytes = 0;
   private quietTicks = 0;
   private open = true;
-  /** Frames that arrive while the replay is being read, with their ids; see `hold`. */
-  private held?: [frame: Buffer, id: string | undefined][];
+  /**
+   * Frames that arrive while the replay is being read, with their ids; see `hold`. Those with a
+   * check were not meant for this client yet, and go out at resume only if the check then passes.
+   */
+  private held?: [frame: Buffer, id: string | undefined, meantFor?: () => boolean][];
   private replayed?: { ids: Set<string>; until: number };
 
   /** @internal */
@@ -84,6 +87,14 @@ export class SseClient {
   }
 
   /**
+   * @internal While held: keeps a frame this client is not (yet) a recipient of, because the
+   * groups and properties its clientConnected$ handlers set may make it one by `resume`.
+   */
+  holdIf(frame: Buffer, id: string | undefined, meantFor: () => boolean): void {
+    this.held?.push([frame, id, meantFor]);
+  }
+
+  /**
    * @internal Writes `replay` ahead of everything queued or held so far (nothing has left yet),
    * dropping held frames the replay already holds, and skips live copies of them for a while.
    */
@@ -93,10 +104,12 @@ export class SseClient {
     if (!this.open) return;
     if (replay.length > 0) this.replayed = { ids: new Set(replay.map(({ id }) => id)), until: Date.now() + REPLAY_OVERLAP };
     const frames = replay.map(({ frame }) => frame);
-    for (const [frame, id] of held) if (!this.wasReplayed(id)) frames.push(frame);
+    for (const [frame, id, meantFor] of held) if ((meantFor === undefined || meantFor()) && !this.wasReplayed(id)) frames.push(frame);
     if (frames.length === 0) return;
     const wasIdle = this.pending.length === 0;
-    this.pending.unshift(...frames);
+    // A loop rather than unshift(...frames), which overflows the stack on a long replay.
+    const queued = this.pending.splice(0);
+    for (const frame of [frames, queued].flat()) this.pending.push(frame);
     for (const frame of frames) this.pendingBytes += frame.length;
     this.quietTicks = 0;
     if (wasIdle) this.owner.schedule(this);
@@ -107,6 +120,7 @@ export class SseClient {
    * with nothing else queued, so a stream is never silent for longer than the interval.
    */
   keepalive(frame: Buffer): void {
+    if (this.replayed !== undefined && Date.now() > this.replayed.until) this.replayed = undefined;
     if (!this.open || ++this.quietTicks < 2) return;
     this.push(frame);
   }

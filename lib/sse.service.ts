@@ -45,6 +45,8 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   private readonly registry = new ClientRegistry();
   private readonly batcher = new WriteBatcher();
   private readonly disconnecting = new Map<SseClient, Promise<void>>();
+  /** Clients whose replay is being read; see `holdForLater`. */
+  private readonly holding = new Set<SseClient>();
   private readonly connected = new Subject<SseClientConnectedEvent>();
   private readonly disconnected = new Subject<SseClientDisconnectedEvent>();
   private readonly options: ResolvedSseOptions;
@@ -286,7 +288,14 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     if (!isThenable(missed)) this.welcome(client, missed);
     else {
       client.hold();
-      void missed.then((events) => this.welcome(client, events));
+      this.holding.add(client);
+      missed
+        .then((events) => this.welcome(client, events))
+        // welcome threw (a bad id from a custom log, or a handler): let the client in without a replay.
+        .catch((error: unknown) => {
+          this.logger.error(`Could not replay the events client ${client.id} missed.`, errorStack(error));
+          client.resume([]);
+        });
     }
     return ended;
   }
@@ -300,7 +309,10 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     };
     try {
       const missed = this.log.since(lastEventId);
-      if (!isThenable(missed)) return missed;
+      if (!isThenable(missed)) {
+        this.logOutage.recovered();
+        return missed;
+      }
       return withTimeout(missed, this.options.storeTimeout, `${EVENT_LOG}.since()`).then((events) => {
         this.logOutage.recovered();
         return events;
@@ -311,7 +323,8 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   }
 
   private welcome(client: SseClient, missed: SseMissedEvents): void {
-    // A client that left while its replay was read already had its disconnected event.
+    this.holding.delete(client);
+    // A client that left while its replay was read gets neither event (see finish).
     if (!client.isConnected) return;
     this.connected.next({ client, request: client.request, lastEventId: client.lastEventId, resumed: missed !== undefined });
     // After it, so the groups its handlers joined count.
@@ -326,10 +339,11 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
 
   private finish(client: SseClient, reason: SseDisconnectReason): void {
     if (!client.close(reason !== 'client')) return;
+    const welcomed = !this.holding.delete(client);
     this.registry.remove(client);
     if (this.registry.size === 0) this.keepalive?.stop();
     if (reason === 'client' || reason === 'shutdown') void this.release(client.id, client.request, client.response);
-    this.disconnected.next({ client, request: client.request, lastEventId: client.lastEventId, reason });
+    if (welcomed) this.disconnected.next({ client, request: client.request, lastEventId: client.lastEventId, reason });
   }
 
   private async disconnectClient(client: SseClient): Promise<void> {
@@ -399,7 +413,10 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     if (callerId !== undefined) serializeIdLine(callerId);
     try {
       const id = this.log.append({ id: callerId, body, audience });
-      if (!isThenable(id)) return withId(id);
+      if (!isThenable(id)) {
+        this.logOutage.recovered();
+        return withId(id);
+      }
       return withTimeout(id, this.options.storeTimeout, `${EVENT_LOG}.append()`).then((logged) => {
         this.logOutage.recovered();
         return withId(logged);
@@ -429,6 +446,15 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     const clients = audience.kind === 'all' ? this.registry.values() : this.registry.members(audience.group);
     for (const client of clients) {
       if (filter === undefined || filter(client)) client.enqueue(frame, id);
+    }
+    if (this.holding.size > 0) this.holdForLater(audience, frame, id, filter);
+  }
+
+  /** Clients being resumed keep what they are not meant for yet: their connected handlers have not run. */
+  private holdForLater(audience: SseEventAudience, frame: Buffer, id: string | undefined, filter?: SseClientFilter): void {
+    const meantFor = (client: SseClient) => this.reaches(audience, client) && (filter === undefined || filter(client));
+    for (const client of this.holding) {
+      if (!meantFor(client)) client.holdIf(frame, id, () => meantFor(client));
     }
   }
 

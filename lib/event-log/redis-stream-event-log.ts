@@ -22,13 +22,15 @@ type StreamEntry = [id: string, fields: string[]];
 /**
  * The last events of every instance, in one Redis stream. Redis gives events sent without an id
  * one that orders them across instances (`<ms>-<n>`), so a client can resume on any instance.
- * Ids given by the caller are kept: resuming from one costs a scan of the stream.
+ * Ids given by the caller are kept: resuming from one costs a scan of the stream, and caller ids
+ * shaped like `<n>-<n>` cannot be resumed from.
  */
 export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleDestroy {
   private readonly key: string;
   private readonly maxEvents: number;
   private readonly maxAge: number | undefined;
   private redis?: Promise<ManagedRedisClient>;
+  private trimmedAt = 0;
 
   constructor(private readonly options: RedisStreamEventLogOptions) {
     checkRedisSource(options, 'RedisStreamEventLog');
@@ -50,11 +52,17 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
     const fields = ['b', event.body, 'a', JSON.stringify(event.audience)];
     if (event.id !== undefined) fields.push('i', event.id);
     const added = redis.command(['XADD', this.key, 'MAXLEN', String(this.maxEvents), '*', ...fields]);
-    if (this.maxAge !== undefined) {
-      redis.command(['XTRIM', this.key, 'MINID', String(Date.now() - this.maxAge)]).catch(() => undefined);
-    }
+    this.trimByAge(redis);
     const streamId = String(await added);
     return event.id ?? streamId;
+  }
+
+  /** At most once a second: since() ignores older events anyway, so this only bounds memory. */
+  private trimByAge(redis: ManagedRedisClient): void {
+    const now = Date.now();
+    if (this.maxAge === undefined || now - this.trimmedAt < 1000) return;
+    this.trimmedAt = now;
+    redis.command(['XTRIM', this.key, 'MINID', String(now - this.maxAge)]).catch(() => undefined);
   }
 
   async since(lastEventId: string): Promise<SseMissedEvents> {
@@ -65,13 +73,14 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
     return entries.map(toLoggedEvent);
   }
 
-  /** The stream entry of the event that went out as `eventId`. */
+  /**
+   * The stream entry of the event that went out as `eventId`. An id shaped like the ones this log
+   * gives is looked up directly and never scanned for, so resuming from one trimmed away is cheap.
+   */
   private async positionOf(redis: ManagedRedisClient, eventId: string): Promise<string | undefined> {
-    if (STREAM_ID.test(eventId)) {
-      const [entry] = (await redis.command(['XRANGE', this.key, eventId, eventId])) as StreamEntry[];
-      if (entry && field(entry[1], 'i') === undefined) return entry[0];
-    }
-    return this.scanForCallerId(redis, eventId);
+    if (!STREAM_ID.test(eventId)) return this.scanForCallerId(redis, eventId);
+    const [entry] = (await redis.command(['XRANGE', this.key, eventId, eventId])) as StreamEntry[];
+    return entry && field(entry[1], 'i') === undefined ? entry[0] : undefined;
   }
 
   /** Newest first, because a client resuming missed the latest events, not the oldest. */

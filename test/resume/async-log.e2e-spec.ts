@@ -103,4 +103,60 @@ describe('with an asynchronous event log', () => {
     stream.close();
     again.close();
   });
+
+  it('keeps group events sent during the read for a client that joins the group in clientConnected$', async () => {
+    await start();
+    const watcher = await openOne();
+    await sseApp.sse.broadcast('seen');
+    await watcher.until((s) => s.events.length === 1);
+    sseApp.sse.clientConnected$.subscribe(({ client }) => {
+      sseApp.sse.addToGroup('news', client);
+      client.properties.set('vip', true);
+    });
+    log.sinceDelay = 80;
+    log.sinceAtCall = true;
+    const resumed = await openOne({ 'last-event-id': watcher.events[0]!.id! });
+    await sseApp.sse.sendToGroup('news', 'group news during the read');
+    await sseApp.sse.broadcast('vip only', (client) => client.properties.get('vip') === true);
+    await sseApp.sse.sendToGroup('other', 'not for it');
+    await resumed.until((s) => s.events.length === 2);
+    await sseApp.sse.broadcast('after');
+    await resumed.until((s) => data(s).includes('after'));
+    expect(data(resumed)).toEqual(['group news during the read', 'vip only', 'after']);
+    watcher.close();
+    resumed.close();
+  });
+
+  it('reports neither connect nor disconnect for a client that left while its replay was read', async () => {
+    await start();
+    const watcher = await openOne();
+    await sseApp.sse.broadcast('seen');
+    await watcher.until((s) => s.events.length === 1);
+    const connected = collect(sseApp.sse.clientConnected$);
+    const disconnected = collect(sseApp.sse.clientDisconnected$);
+    log.sinceDelay = 100;
+    const leaving = await openOne({ 'last-event-id': watcher.events[0]!.id! });
+    leaving.close();
+    await waitFor(() => sseApp.sse.getClients().length === 1);
+    await delay(150);
+    expect(connected).toEqual([]);
+    expect(disconnected).toEqual([]);
+    watcher.close();
+  });
+
+  it('lets a client in without a replay when the log answers with an event it cannot write', async () => {
+    await start();
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const watcher = await openOne();
+    await sseApp.sse.broadcast('seen');
+    await watcher.until((s) => s.events.length === 1);
+    jest.spyOn(log, 'since').mockResolvedValue([{ id: 'bad\nid', body: 'data: x\n\n', audience: { kind: 'all' } }]);
+    const resumed = await openOne({ 'last-event-id': watcher.events[0]!.id! });
+    await delay(20);
+    await sseApp.sse.broadcast('live');
+    await resumed.until((s) => data(s).includes('live'));
+    expect(data(resumed)).toEqual(['live']);
+    watcher.close();
+    resumed.close();
+  });
 });

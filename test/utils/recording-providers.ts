@@ -49,14 +49,16 @@ export function cookieOf(setCookie: string[] | undefined, name = 'sse_client_id'
 }
 
 /**
- * A real InMemoryEventLog behind a network-like delay, or failing, as a remote log can. Both
- * answers are taken when the delay ends, so events logged meanwhile are in them.
+ * A real InMemoryEventLog behind a network-like delay, or failing, as a remote log can. Answers
+ * are taken when the delay ends, so events logged meanwhile are in them, unless `sinceAtCall`.
  */
 export class SlowEventLog implements SseEventLog {
   readonly inner = new InMemoryEventLog();
   /** Delay of each append in turn (the last one repeats); decreasing delays answer out of order. */
   appendDelays = [0];
   sinceDelay = 0;
+  /** Read since() when it is called, as a log whose read reached the store before later appends did. */
+  sinceAtCall = false;
   mode: 'ok' | 'reject' | 'hang' = 'ok';
   private appends = 0;
 
@@ -66,7 +68,8 @@ export class SlowEventLog implements SseEventLog {
   }
 
   since(lastEventId: string): Promise<SseMissedEvents> {
-    return this.answer(this.sinceDelay, () => this.inner.since(lastEventId));
+    const early = this.sinceAtCall ? this.inner.since(lastEventId) : undefined;
+    return this.answer(this.sinceDelay, () => (this.sinceAtCall ? early : this.inner.since(lastEventId)));
   }
 
   private answer<T>(wait: number, value: () => T): Promise<T> {
