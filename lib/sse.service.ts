@@ -6,7 +6,7 @@ import { ClusterBus, type ClusterQuestion } from './backplane/cluster-bus.js';
 import type { ClientIdProvider } from './client-id/client-id-provider.interface.js';
 import { RandomClientIdProvider } from './client-id/random-client-id.provider.js';
 import { ClientRegistry } from './client-registry.js';
-import type { SseEventAudience, SseEventLog, SseMissedEvents } from './event-log/event-log.interface.js';
+import type { SseEventAudience, SseEventLog, SseLoggedEvent, SseMissedEvents } from './event-log/event-log.interface.js';
 import { encodeEvent, serializeEvent, serializeIdLine, serializeRetry } from './event-serializer.js';
 import { isGone, type SseRequest, type SseResponse, toHttpPair } from './http/http-pair.js';
 import { assertStreamable, writeNoContent, writeStreamHead } from './http/stream-head.js';
@@ -31,10 +31,11 @@ import type { SseModuleOptions } from './sse-module-options.js';
 import { isThenable, withTimeout } from './timeout.js';
 import { WriteBatcher } from './write-batcher.js';
 
-/** An event's bytes, and its id when it was logged. */
+/** An event's bytes, its id, and whether the event log took it. */
 interface Encoded {
   frame: Buffer;
   id?: string;
+  logged?: boolean;
 }
 
 const EVERYONE: SseEventAudience = { kind: 'all' };
@@ -53,6 +54,8 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   private readonly keepalive?: KeepaliveTimer;
   private readonly owner: SseClientOwner;
   private readonly canDisconnect: boolean;
+  /** The log delivers what it logged (see SseEventLog.follow), so sends of logged events stop at the log. */
+  private readonly logDelivers: boolean;
   private readonly outbox = new SendQueue();
   private readonly cluster?: ClusterBus;
   private readonly storeOutage = new OutageLog(
@@ -95,11 +98,12 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     };
     this.canDisconnect = !(clientIds instanceof RandomClientIdProvider) && !(noReconnect instanceof NoopNoReconnectStore);
     if (backplane !== null) this.cluster = this.joinCluster(backplane);
+    this.logDelivers = typeof log?.follow === 'function';
   }
 
-  /** Subscribes to the backplane. A Redis that is down delays startup by at most a few seconds. */
+  /** Subscribes to the backplane and follows the log. A Redis that is down delays startup by a few seconds at most. */
   async onModuleInit(): Promise<void> {
-    await this.cluster?.start();
+    await Promise.all([this.cluster?.start(), this.log?.follow?.((event) => this.deliverFollowed(event))]);
   }
 
   /**
@@ -166,8 +170,10 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     const cluster = this.cluster;
     if (!cluster) return false;
     let delivered!: Promise<boolean>;
-    await this.outbox.run(this.encode(event, { kind: 'client', clientId }), ({ frame, id }) => {
-      delivered = cluster.askAny({ k: 'send', c: clientId, f: frame.toString(), i: id });
+    await this.outbox.run(this.encode(event, { kind: 'client', clientId }), ({ frame, id, logged }) => {
+      // A log that delivers does so on the client's instance; the others are only asked who has it.
+      const question: ClusterQuestion = logged && this.logDelivers ? { k: 'has', c: clientId } : { k: 'send', c: clientId, f: frame.toString(), i: id };
+      delivered = cluster.askAny(question);
     });
     return delivered;
   }
@@ -384,14 +390,15 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   private dispatch(event: SseEvent, audience: SseEventAudience, filter: SseClientFilter | undefined): Promise<void> {
     const shared = filter === undefined;
     return this.outbox.run(this.encode(event, shared ? audience : undefined), (encoded) => {
+      if (encoded.logged && this.logDelivers) return;
       this.deliverTo(audience, encoded, filter);
       if (shared) this.cluster?.publishEvent(audience, encoded.frame, encoded.id);
     });
   }
 
   private sendTo(client: SseClient, event: SseEvent): Promise<void> {
-    return this.outbox.run(this.encode(event, { kind: 'client', clientId: client.id }), ({ frame, id }) => {
-      client.enqueue(frame, id);
+    return this.outbox.run(this.encode(event, { kind: 'client', clientId: client.id }), ({ frame, id, logged }) => {
+      if (!(logged && this.logDelivers)) client.enqueue(frame, id);
     });
   }
 
@@ -404,10 +411,10 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     if (!this.log || !audience || message.data === undefined) return { frame: encodeEvent(message) };
     const callerId = message.id === undefined ? undefined : String(message.id);
     const body = serializeEvent({ ...message, id: undefined });
-    const withId = (id: string): Encoded => ({ frame: Buffer.from(serializeIdLine(id) + body), id });
+    const withId = (id: string, logged: boolean): Encoded => ({ frame: Buffer.from(serializeIdLine(id) + body), id, logged });
     const unlogged = (error: unknown): Encoded => {
       this.logOutage.failed(error);
-      return callerId === undefined ? { frame: Buffer.from(body) } : withId(callerId);
+      return callerId === undefined ? { frame: Buffer.from(body) } : withId(callerId, false);
     };
     // A bad caller id is refused (TypeError) before anything is logged.
     if (callerId !== undefined) serializeIdLine(callerId);
@@ -415,11 +422,11 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
       const id = this.log.append({ id: callerId, body, audience });
       if (!isThenable(id)) {
         this.logOutage.recovered();
-        return withId(id);
+        return withId(id, true);
       }
       return withTimeout(id, this.options.storeTimeout, `${EVENT_LOG}.append()`).then((logged) => {
         this.logOutage.recovered();
-        return withId(logged);
+        return withId(logged, true);
       }, unlogged);
     } catch (error) {
       return unlogged(error);
@@ -458,6 +465,14 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  private deliverFollowed({ id, body, audience }: SseLoggedEvent): void {
+    try {
+      this.deliverTo(audience, { frame: Buffer.from(serializeIdLine(id) + body), id });
+    } catch (error) {
+      this.logger.error(`${EVENT_LOG} gave an event that cannot be written (id ${JSON.stringify(id)}).`, errorStack(error));
+    }
+  }
+
   private applyRetry(frame: Buffer): void {
     this.retryFrame = frame;
     for (const client of this.registry.values()) client.enqueue(frame);
@@ -482,6 +497,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     }
     const client = this.registry.get(question.c);
     if (!client) return 0;
+    if (question.k === 'has') return 1;
     if (question.k === 'send') return client.enqueue(Buffer.from(question.f), question.i) ? 1 : 0;
     await this.disconnectClient(client);
     return 1;

@@ -9,6 +9,7 @@ import type { SseBackplane } from './backplane.interface.js';
 /** What one instance asks all the others. */
 export type ClusterQuestion =
   | { k: 'send'; c: string; f: string; i?: string }
+  | { k: 'has'; c: string }
   | { k: 'disconnect'; c: string }
   | { k: 'count'; g?: string };
 
@@ -22,7 +23,7 @@ type ClusterMessage =
 export interface ClusterNode {
   deliver(audience: SseEventAudience, frame: Buffer, id: string | undefined): void;
   retry(frame: Buffer): void;
-  /** This instance's part of the answer: 1 or 0 for send and disconnect, its client count for count. */
+  /** This instance's part of the answer: 1 or 0 for send, has and disconnect; its client count for count. */
   answer(question: ClusterQuestion): Promise<number>;
 }
 
@@ -194,6 +195,6 @@ function isQuestion(value: unknown): value is ClusterQuestion {
   const question = value as Partial<Record<string, unknown>> | null;
   if (typeof question !== 'object' || question === null) return false;
   if (question.k === 'count') return question.g === undefined || typeof question.g === 'string';
-  if (question.k === 'disconnect') return typeof question.c === 'string';
+  if (question.k === 'disconnect' || question.k === 'has') return typeof question.c === 'string';
   return question.k === 'send' && typeof question.c === 'string' && typeof question.f === 'string';
 }

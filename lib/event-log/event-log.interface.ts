@@ -33,4 +33,11 @@ export interface SseEventLog {
    * (or no longer) in the log, so whether anything was missed cannot be known.
    */
   since(lastEventId: string): SseMissedEvents | Promise<SseMissedEvents>;
+  /**
+   * For a log that several instances share. Called once, at startup: from then on, `onEvent`
+   * gets every event any instance appends, in log order. SseService then delivers logged events
+   * from here, on every instance, the sender's own included: every client sees them in log order,
+   * which is what makes a Last-Event-ID an exact place to resume from.
+   */
+  follow?(onEvent: (event: SseLoggedEvent) => void): Promise<void>;
 }

@@ -16,6 +16,10 @@ export interface RedisStreamEventLogOptions extends SseRedisConnectionOptions {
 const STREAM_ID = /^(\d+)-\d+$/;
 const SCAN_PAGE = 500;
 const CONNECT_WAIT = 2000;
+const READ_BATCH = '1000';
+const READ_BLOCK = '5000';
+const RETRY_READ = 250;
+const MEANWHILE = 'Events go out without ids and are not logged; clients that reconnect meanwhile get no replay.';
 
 type StreamEntry = [id: string, fields: string[]];
 
@@ -30,6 +34,8 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
   private readonly maxEvents: number;
   private readonly maxAge: number | undefined;
   private redis?: Promise<ManagedRedisClient>;
+  private reader?: ManagedRedisClient;
+  private closed = false;
   private trimmedAt = 0;
 
   constructor(private readonly options: RedisStreamEventLogOptions) {
@@ -44,7 +50,43 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
   }
 
   async onModuleDestroy(): Promise<void> {
-    await (await this.redis)?.close();
+    this.closed = true;
+    await Promise.all([this.reader?.close({ now: true }), this.redis?.then((redis) => redis.close())]);
+  }
+
+  /**
+   * Reads the stream as it grows, on a connection of its own (XREAD BLOCK), from its newest entry
+   * at startup. After an outage it goes on from the last entry it read, so this instance's clients
+   * get what other instances logged meanwhile.
+   */
+  async follow(onEvent: (event: SseLoggedEvent) => void): Promise<void> {
+    const reader = (this.reader = (await this.connection()).duplicate('RedisStreamEventLog reader', MEANWHILE));
+    await reader.connect(CONNECT_WAIT);
+    const start = await this.newestId(reader).catch(() => undefined);
+    void this.tail(reader, start, onEvent);
+  }
+
+  private async tail(reader: ManagedRedisClient, after: string | undefined, onEvent: (event: SseLoggedEvent) => void) {
+    let last = after;
+    while (!this.closed) {
+      try {
+        last ??= await this.newestId(reader);
+        const reply = await reader.command(['XREAD', 'COUNT', READ_BATCH, 'BLOCK', READ_BLOCK, 'STREAMS', this.key, last]);
+        for (const [, entries] of (reply ?? []) as [string, StreamEntry[]][]) {
+          for (const entry of entries) {
+            last = entry[0];
+            onEvent(toLoggedEvent(entry));
+          }
+        }
+      } catch {
+        if (!this.closed) await new Promise((resolve) => setTimeout(resolve, RETRY_READ));
+      }
+    }
+  }
+
+  private async newestId(redis: ManagedRedisClient): Promise<string> {
+    const [newest] = (await redis.command(['XREVRANGE', this.key, '+', '-', 'COUNT', '1'])) as StreamEntry[];
+    return newest?.[0] ?? '0-0';
   }
 
   async append(event: SseEventToLog): Promise<string> {
@@ -100,11 +142,7 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
   }
 
   private connection(): Promise<ManagedRedisClient> {
-    this.redis ??= ManagedRedisClient.create(
-      this.options,
-      'RedisStreamEventLog',
-      'Events go out without ids and are not logged; clients that reconnect meanwhile get no replay.',
-    );
+    this.redis ??= ManagedRedisClient.create(this.options, 'RedisStreamEventLog', MEANWHILE);
     return this.redis;
   }
 }

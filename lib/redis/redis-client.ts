@@ -89,12 +89,14 @@ export class ManagedRedisClient {
     return this.outage.isDown || !this.client.isReady;
   }
 
-  async close(): Promise<void> {
+  /** `now` drops pending commands, e.g. a blocking read that would hold the close up. */
+  async close({ now = false } = {}): Promise<void> {
     this.client.off('error', this.onError);
     this.client.off('ready', this.onReady);
     if (!this.owned) return;
     // Errors after this point belong to nobody; without a listener node-redis would crash the process.
     this.client.on('error', () => undefined);
+    if (now) return this.client.destroy();
     await withTimeout(this.client.close(), CLOSE_TIMEOUT, 'Redis close').catch(() => this.client.destroy());
   }
 }
