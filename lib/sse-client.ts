@@ -104,7 +104,9 @@ export class SseClient {
     if (!this.open) return;
     if (replay.length > 0) this.replayed = { ids: new Set(replay.map(({ id }) => id)), until: Date.now() + REPLAY_OVERLAP };
     const frames = replay.map(({ frame }) => frame);
-    for (const [frame, id, meantFor] of held) if ((meantFor === undefined || meantFor()) && !this.wasReplayed(id)) frames.push(frame);
+    for (const [frame, id, meantFor] of held) {
+      if ((meantFor === undefined || meantFor()) && !this.wasReplayed(id)) frames.push(frame);
+    }
     if (frames.length === 0) return;
     const wasIdle = this.pending.length === 0;
     // A loop rather than unshift(...frames), which overflows the stack on a long replay.

@@ -172,7 +172,8 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     let delivered!: Promise<boolean>;
     await this.outbox.run(this.encode(event, { kind: 'client', clientId }), ({ frame, id, logged }) => {
       // A log that delivers does so on the client's instance; the others are only asked who has it.
-      const question: ClusterQuestion = logged && this.logDelivers ? { k: 'has', c: clientId } : { k: 'send', c: clientId, f: frame.toString(), i: id };
+      const question: ClusterQuestion =
+        logged && this.logDelivers ? { k: 'has', c: clientId } : { k: 'send', c: clientId, f: frame.toString(), i: id };
       delivered = cluster.askAny(question);
     });
     return delivered;
