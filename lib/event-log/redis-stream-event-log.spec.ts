@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createClient } from '@redis/client';
 import { randomUUID } from 'node:crypto';
 import { assertRedisReachable, REDIS_URL } from '../../test/utils/redis.js';
+import { waitFor } from '../../test/utils/wait.js';
+import type { SseLoggedEvent } from './event-log.interface.js';
 import { describeEventLogContract } from './event-log.contract.js';
 import { RedisStreamEventLog } from './redis-stream-event-log.js';
 
@@ -41,6 +43,53 @@ describe('RedisStreamEventLog', () => {
     } finally {
       await deleteKey(key);
       await Promise.all([a.onModuleDestroy(), b.onModuleDestroy()]);
+    }
+  });
+
+  it('follows the stream: every instance appends, in log order, from startup on', async () => {
+    const key = `sse-test:${randomUUID()}`;
+    const [follower, writer] = [await openLog(key), await openLog(key)];
+    try {
+      await writer.append({ body: 'before startup', audience: all });
+      const seen: SseLoggedEvent[] = [];
+      await follower.follow((event) => seen.push(event));
+      const ids = [
+        await writer.append({ body: 'one', audience: all }),
+        await follower.append({ body: 'two', audience: { kind: 'group', group: 'g' } }),
+        await writer.append({ id: 'mine', body: 'three', audience: all }),
+      ];
+      await waitFor(() => seen.length === 3);
+      expect(seen.map((event) => [event.id, event.body])).toEqual([[ids[0], 'one'], [ids[1], 'two'], ['mine', 'three']]);
+      expect(seen[1]!.audience).toEqual({ kind: 'group', group: 'g' });
+    } finally {
+      await deleteKey(key);
+      await Promise.all([follower.onModuleDestroy(), writer.onModuleDestroy()]);
+    }
+  });
+
+  it('catches up after its connection is cut, from the last entry it read', async () => {
+    const key = `sse-test:${randomUUID()}`;
+    const [follower, writer] = [await openLog(key), await openLog(key)];
+    const admin = createClient({ url: REDIS_URL });
+    await admin.connect();
+    try {
+      const seen: string[] = [];
+      await follower.follow((event) => seen.push(event.body));
+      await writer.append({ body: 'a', audience: all });
+      await waitFor(() => seen.length === 1);
+      const readers = String(await admin.sendCommand(['CLIENT', 'LIST']))
+        .split('\n')
+        .filter((line) => line.includes('cmd=xread'))
+        .map((line) => /id=(\d+)/.exec(line)![1]!);
+      expect(readers.length).toBeGreaterThan(0);
+      for (const id of readers) await admin.sendCommand(['CLIENT', 'KILL', 'ID', id]);
+      for (const body of ['b', 'c', 'd']) await writer.append({ body, audience: all });
+      await waitFor(() => seen.length === 4, 10_000);
+      expect(seen).toEqual(['a', 'b', 'c', 'd']);
+    } finally {
+      await admin.close();
+      await deleteKey(key);
+      await Promise.all([follower.onModuleDestroy(), writer.onModuleDestroy()]);
     }
   });
 
