@@ -292,19 +292,22 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     this.keepalive?.start();
     // Read before the connected event, so events sent by its handlers are not replayed as well.
     const missed = this.readMissed(client.lastEventId);
-    if (!isThenable(missed)) this.welcome(client, missed);
-    else {
-      client.hold();
-      this.holding.add(client);
-      missed
-        .then((events) => this.welcome(client, events))
-        // welcome threw (a bad id from a custom log, or a handler): let the client in without a replay.
-        .catch((error: unknown) => {
-          this.logger.error(`Could not replay the events client ${client.id} missed.`, errorStack(error));
-          client.resume([]);
-        });
-    }
+    if (isThenable(missed)) this.welcomeLater(client, missed);
+    else this.welcome(client, missed);
     return ended;
+  }
+
+  /** Holds what is sent to the client meanwhile, to write it after the replay. */
+  private welcomeLater(client: SseClient, missed: Promise<SseMissedEvents>): void {
+    client.hold();
+    this.holding.add(client);
+    missed
+      .then((events) => this.welcome(client, events))
+      // welcome threw (a bad id from a custom log, or a handler): let the client in without a replay.
+      .catch((error: unknown) => {
+        this.logger.error(`Could not replay the events client ${client.id} missed.`, errorStack(error));
+        client.resume([]);
+      });
   }
 
   /** Never rejects: a log that cannot answer means nothing can be replayed. */
