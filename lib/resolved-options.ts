@@ -1,6 +1,11 @@
 import { encodeEvent, serializeComment, serializeRetry } from './event-serializer.js';
-import { checkDuration } from './option-validation.js';
-import { DEFAULT_BACKPLANE_TIMEOUT, DEFAULT_KEEPALIVE_INTERVAL, DEFAULT_STORE_TIMEOUT } from './sse.constants.js';
+import { checkCount, checkDuration } from './option-validation.js';
+import {
+  DEFAULT_BACKPLANE_TIMEOUT,
+  DEFAULT_KEEPALIVE_INTERVAL,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_STORE_TIMEOUT,
+} from './sse.constants.js';
 import type { SseKeepaliveOptions, SseModuleOptions } from './sse-module-options.js';
 
 export interface ResolvedSseOptions {
@@ -9,6 +14,7 @@ export interface ResolvedSseOptions {
   keepalive?: { interval: number; frame: Buffer };
   storeTimeout: number;
   backplaneTimeout: number;
+  maxBufferedBytes: number;
 }
 
 /** Validates the options once, at startup, and turns them into ready-to-write frames. */
@@ -23,6 +29,7 @@ export function resolveOptions(options: SseModuleOptions = {}): ResolvedSseOptio
     keepalive: options.keepalive === false ? undefined : resolveKeepalive(options.keepalive ?? {}),
     storeTimeout: checkDuration(options.storeTimeout ?? DEFAULT_STORE_TIMEOUT, 'SseModule storeTimeout'),
     backplaneTimeout: checkDuration(options.backplaneTimeout ?? DEFAULT_BACKPLANE_TIMEOUT, 'SseModule backplaneTimeout'),
+    maxBufferedBytes: checkCount(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, 'SseModule maxBufferedBytes'),
   };
 }
 

@@ -8,6 +8,10 @@ import type { SseEvent } from './sse-event.js';
 export interface SseClientOwner {
   /** Flush this client's queued frames at the end of the current tick. */
   schedule(client: SseClient): void;
+  /** A client with more than this many bytes written but not yet read is dropped; see `overflowed`. */
+  readonly maxBufferedBytes: number;
+  /** This client stopped reading (or reads too slowly): drop it rather than buffer without bound. */
+  overflowed(client: SseClient): void;
   /** Encodes the event (logging it when there is an event log) and queues it for this client, in call order. */
   send(client: SseClient, event: SseEvent): Promise<void>;
   disconnectClient(client: SseClient): Promise<void>;
@@ -158,6 +162,7 @@ export class SseClient {
     // Reused rather than replaced: this runs for every client on every tick with traffic.
     this.pending.length = 0;
     this.pendingBytes = 0;
+    if (this.writer.buffered > this.owner.maxBufferedBytes) this.owner.overflowed(this);
   }
 
   /**

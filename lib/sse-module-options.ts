@@ -36,6 +36,12 @@ export interface SseModuleOptions {
    * Default 1000. See "Outages" in the README for what a failure does.
    */
   storeTimeout?: number;
+  /**
+   * Bytes written to a client but not yet read by it, beyond which the client is dropped
+   * (reason `slow`) instead of buffered for without bound. Its EventSource reconnects and, with
+   * an event log, resumes. Default 1 MiB.
+   */
+  maxBufferedBytes?: number;
   /** How long (ms) `disconnect`, `sendToClient` and `countClients` wait for the other instances. Default 2000. */
   backplaneTimeout?: number;
 }

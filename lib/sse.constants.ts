@@ -11,6 +11,8 @@ export const BACKPLANE = 'nestjs-sse:BACKPLANE';
 export const DEFAULT_NO_RECONNECT_TTL = 5 * 60_000;
 /** Below the 30 to 60 s idle timeouts common in proxies and load balancers. */
 export const DEFAULT_KEEPALIVE_INTERVAL = 15_000;
+/** Per client: room for bursts to a reader on a slow link, small enough that 10 000 stalled clients cost ~10 GB at worst. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 /** A healthy store answers in a millisecond; one that hangs must not stall connects for long. */
 export const DEFAULT_STORE_TIMEOUT = 1000;
 /** How long to wait for the other instances to answer over the backplane. */

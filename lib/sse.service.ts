@@ -95,6 +95,8 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
       schedule: (client) => this.batcher.schedule(client),
       send: (client, event) => this.sendTo(client, event),
       disconnectClient: (client) => this.disconnectClient(client),
+      maxBufferedBytes: this.options.maxBufferedBytes,
+      overflowed: (client) => this.finish(client, 'slow'),
     };
     this.canDisconnect = !(clientIds instanceof RandomClientIdProvider) && !(noReconnect instanceof NoopNoReconnectStore);
     if (backplane !== null) this.cluster = this.joinCluster(backplane);
@@ -348,11 +350,14 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   }
 
   private finish(client: SseClient, reason: SseDisconnectReason): void {
-    if (!client.close(reason !== 'client')) return;
+    const leaving = reason === 'client' || reason === 'slow';
+    if (!client.close(!leaving)) return;
+    // What it has not read cannot be flushed; cutting the connection frees it at once.
+    if (reason === 'slow') client.response.destroy();
     const welcomed = !this.holding.delete(client);
     this.registry.remove(client);
     if (this.registry.size === 0) this.keepalive?.stop();
-    if (reason === 'client' || reason === 'shutdown') void this.release(client.id, client.request, client.response);
+    if (leaving || reason === 'shutdown') void this.release(client.id, client.request, client.response);
     if (welcomed) this.disconnected.next({ client, request: client.request, lastEventId: client.lastEventId, reason });
   }
 

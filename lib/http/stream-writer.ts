@@ -8,6 +8,8 @@ export interface StreamWriter {
   readonly writable: boolean;
   /** Writes `frames` (non-empty, `bytes` long in total) as one chunk. */
   write(frames: readonly Buffer[], bytes: number): void;
+  /** Bytes written but not yet taken by the operating system: what a client that stops reading costs. */
+  readonly buffered: number;
 }
 
 /**
@@ -35,6 +37,10 @@ class ResponseWriter implements StreamWriter {
     return !isGone(this.res);
   }
 
+  get buffered(): number {
+    return this.res.writableLength + (this.res.socket?.writableLength ?? 0);
+  }
+
   write(frames: readonly Buffer[], bytes: number): void {
     this.res.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes));
   }
@@ -54,6 +60,10 @@ class ChunkedSocketWriter implements StreamWriter {
 
   get writable(): boolean {
     return !this.ended && this.socket.writable;
+  }
+
+  get buffered(): number {
+    return this.socket.writableLength;
   }
 
   write(frames: readonly Buffer[], bytes: number): void {
