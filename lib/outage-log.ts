@@ -13,10 +13,6 @@ export class OutageLog {
     private readonly meanwhile: string,
   ) {}
 
-  get isDown(): boolean {
-    return this.down;
-  }
-
   failed(error: unknown): void {
     if (this.down) return;
     this.down = true;

@@ -7,7 +7,7 @@ import type { ClientIdProvider } from './client-id/client-id-provider.interface.
 import { RandomClientIdProvider } from './client-id/random-client-id.provider.js';
 import { ClientRegistry } from './client-registry.js';
 import type { SseEventAudience, SseEventLog, SseLoggedEvent, SseMissedEvents } from './event-log/event-log.interface.js';
-import { encodeEvent, serializeEvent, serializeIdLine, serializeRetry } from './event-serializer.js';
+import { encodeEvent, encodeLogged, serializeEvent, serializeIdLine, serializeRetry } from './event-serializer.js';
 import { isGone, type SseRequest, type SseResponse, toHttpPair } from './http/http-pair.js';
 import { assertStreamable, writeNoContent, writeStreamHead } from './http/stream-head.js';
 import { createStreamWriter } from './http/stream-writer.js';
@@ -420,7 +420,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     if (!this.log || !audience || message.data === undefined) return { frame: encodeEvent(message) };
     const callerId = message.id === undefined ? undefined : String(message.id);
     const body = serializeEvent({ ...message, id: undefined });
-    const withId = (id: string, logged: boolean): Encoded => ({ frame: Buffer.from(serializeIdLine(id) + body), id, logged });
+    const withId = (id: string, logged: boolean): Encoded => ({ frame: encodeLogged(id, body), id, logged });
     const unlogged = (error: unknown): Encoded => {
       this.logOutage.failed(error);
       return callerId === undefined ? { frame: Buffer.from(body) } : withId(callerId, false);
@@ -445,7 +445,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   private replayable(client: SseClient, events: NonNullable<SseMissedEvents>): SseReplayFrame[] {
     return events
       .filter(({ audience }) => this.reaches(audience, client))
-      .map(({ id, body }) => ({ frame: Buffer.from(serializeIdLine(id) + body), id }));
+      .map(({ id, body }) => ({ frame: encodeLogged(id, body), id }));
   }
 
   private reaches(audience: SseEventAudience, client: SseClient): boolean {
@@ -476,7 +476,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
 
   private deliverFollowed({ id, body, audience }: SseLoggedEvent): void {
     try {
-      this.deliverTo(audience, { frame: Buffer.from(serializeIdLine(id) + body), id });
+      this.deliverTo(audience, { frame: encodeLogged(id, body), id });
     } catch (error) {
       this.logger.error(`${EVENT_LOG} gave an event that cannot be written (id ${JSON.stringify(id)}).`, errorStack(error));
     }

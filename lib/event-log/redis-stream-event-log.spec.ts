@@ -15,6 +15,18 @@ async function openLog(key: string, options: { maxEvents?: number; maxAge?: numb
   return log;
 }
 
+/** Two instances' logs on one fresh stream, closed and deleted afterwards. */
+async function withTwoLogs(test: (a: RedisStreamEventLog, b: RedisStreamEventLog) => Promise<void>): Promise<void> {
+  const key = `sse-test:${randomUUID()}`;
+  const [a, b] = [await openLog(key), await openLog(key)];
+  try {
+    await test(a, b);
+  } finally {
+    await deleteKey(key);
+    await Promise.all([a.onModuleDestroy(), b.onModuleDestroy()]);
+  }
+}
+
 describe('RedisStreamEventLog', () => {
   // A missing Redis must fail this suite, never skip it: CI starts one (see .ci/run).
   beforeAll(() => assertRedisReachable(REDIS_URL));
@@ -32,24 +44,17 @@ describe('RedisStreamEventLog', () => {
   });
 
   it('orders the ids it gives across instances that share the stream, so a client resumes on any of them', async () => {
-    const key = `sse-test:${randomUUID()}`;
-    const [a, b] = [await openLog(key), await openLog(key)];
-    try {
+    await withTwoLogs(async (a, b) => {
       const first = await a.append({ body: 'from a', audience: all });
       const second = await b.append({ body: 'from b', audience: all });
       const third = await a.append({ body: 'from a again', audience: all });
       expect((await b.since(first))?.map((event) => event.id)).toEqual([second, third]);
       expect((await a.since(second))?.map((event) => event.body)).toEqual(['from a again']);
-    } finally {
-      await deleteKey(key);
-      await Promise.all([a.onModuleDestroy(), b.onModuleDestroy()]);
-    }
+    });
   });
 
   it('follows the stream: every instance appends, in log order, from startup on', async () => {
-    const key = `sse-test:${randomUUID()}`;
-    const [follower, writer] = [await openLog(key), await openLog(key)];
-    try {
+    await withTwoLogs(async (follower, writer) => {
       await writer.append({ body: 'before startup', audience: all });
       const seen: SseLoggedEvent[] = [];
       await follower.follow((event) => seen.push(event));
@@ -61,52 +66,42 @@ describe('RedisStreamEventLog', () => {
       await waitFor(() => seen.length === 3);
       expect(seen.map((event) => [event.id, event.body])).toEqual([[ids[0], 'one'], [ids[1], 'two'], ['mine', 'three']]);
       expect(seen[1]!.audience).toEqual({ kind: 'group', group: 'g' });
-    } finally {
-      await deleteKey(key);
-      await Promise.all([follower.onModuleDestroy(), writer.onModuleDestroy()]);
-    }
+    });
   });
 
   it('catches up after its connection is cut, from the last entry it read', async () => {
-    const key = `sse-test:${randomUUID()}`;
-    const [follower, writer] = [await openLog(key), await openLog(key)];
-    const admin = createClient({ url: REDIS_URL });
-    await admin.connect();
-    try {
-      const seen: string[] = [];
-      await follower.follow((event) => seen.push(event.body));
-      await writer.append({ body: 'a', audience: all });
-      await waitFor(() => seen.length === 1);
-      const readers = String(await admin.sendCommand(['CLIENT', 'LIST']))
-        .split('\n')
-        .filter((line) => line.includes('cmd=xread'))
-        .map((line) => /id=(\d+)/.exec(line)![1]!);
-      expect(readers.length).toBeGreaterThan(0);
-      for (const id of readers) await admin.sendCommand(['CLIENT', 'KILL', 'ID', id]);
-      for (const body of ['b', 'c', 'd']) await writer.append({ body, audience: all });
-      await waitFor(() => seen.length === 4, 10_000);
-      expect(seen).toEqual(['a', 'b', 'c', 'd']);
-    } finally {
-      await admin.close();
-      await deleteKey(key);
-      await Promise.all([follower.onModuleDestroy(), writer.onModuleDestroy()]);
-    }
+    await withTwoLogs(async (follower, writer) => {
+      const admin = createClient({ url: REDIS_URL });
+      await admin.connect();
+      try {
+        const seen: string[] = [];
+        await follower.follow((event) => seen.push(event.body));
+        await writer.append({ body: 'a', audience: all });
+        await waitFor(() => seen.length === 1);
+        const readers = String(await admin.sendCommand(['CLIENT', 'LIST']))
+          .split('\n')
+          .filter((line) => line.includes('cmd=xread'))
+          .map((line) => /id=(\d+)/.exec(line)![1]!);
+        expect(readers.length).toBeGreaterThan(0);
+        for (const id of readers) await admin.sendCommand(['CLIENT', 'KILL', 'ID', id]);
+        for (const body of ['b', 'c', 'd']) await writer.append({ body, audience: all });
+        await waitFor(() => seen.length === 4, 10_000);
+        expect(seen).toEqual(['a', 'b', 'c', 'd']);
+      } finally {
+        await admin.close();
+      }
+    });
   });
 
   it('finds a caller id beyond the first page of the stream', async () => {
-    const key = `sse-test:${randomUUID()}`;
-    const log = await openLog(key);
-    try {
+    await withTwoLogs(async (log) => {
       await log.append({ id: 'deep', body: 'deep', audience: all });
       for (let i = 0; i < 1200; i++) void log.append({ body: String(i), audience: all });
       const last = await log.append({ body: 'last', audience: all });
       const missed = await log.since('deep');
       expect(missed).toHaveLength(1201);
       expect(missed?.at(-1)?.id).toBe(last);
-    } finally {
-      await deleteKey(key);
-      await log.onModuleDestroy();
-    }
+    });
   });
 
   it('uses a client you pass, and leaves it open', async () => {

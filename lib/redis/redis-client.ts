@@ -56,7 +56,7 @@ export class ManagedRedisClient {
 
   /** `meanwhile` says what the adapter does while Redis is away, for the one log line. */
   static async create(options: SseRedisConnectionOptions, what: string, meanwhile: string): Promise<ManagedRedisClient> {
-    checkRedisSource(options, what);
+    // The adapters check `options` when they are constructed, so a bad one fails at startup.
     const client = options.client ?? (await createOwnClient(options.url!));
     return new ManagedRedisClient(client, options.client === undefined, what, meanwhile);
   }
@@ -83,10 +83,6 @@ export class ManagedRedisClient {
       this.outage.failed(error);
       throw error;
     }
-  }
-
-  get isDown(): boolean {
-    return this.outage.isDown || !this.client.isReady;
   }
 
   /** `now` drops pending commands, e.g. a blocking read that would hold the close up. */

@@ -28,6 +28,14 @@ describe('with an asynchronous event log', () => {
     return stream;
   }
 
+  /** A client that received one logged event, whose id a resuming client can then present. */
+  async function watchOneEvent(): Promise<{ watcher: RawStream; seenId: string }> {
+    const watcher = await openOne();
+    await sseApp.sse.broadcast('seen');
+    await watcher.until((s) => s.events.length === 1);
+    return { watcher, seenId: watcher.events[0]!.id! };
+  }
+
   it('delivers in call order even when the log answers out of order, logged or not', async () => {
     await start();
     const stream = await openOne();
@@ -52,14 +60,13 @@ describe('with an asynchronous event log', () => {
 
   it('writes the replay ahead of what was sent while the log read it, and nothing twice', async () => {
     await start();
-    const watcher = await openOne();
-    await sseApp.sse.broadcast('seen');
+    const { watcher, seenId } = await watchOneEvent();
     await sseApp.sse.broadcast('missed');
     await watcher.until((s) => s.events.length === 2);
     const connected = collect(sseApp.sse.clientConnected$);
 
     log.sinceDelay = 80;
-    const resumed = await openOne({ 'last-event-id': watcher.events[0]!.id! });
+    const resumed = await openOne({ 'last-event-id': seenId });
     // Logged before the slow read ends, so it is both in the replay and sent live.
     await sseApp.sse.broadcast('during the read');
     await delay(120);
@@ -106,16 +113,14 @@ describe('with an asynchronous event log', () => {
 
   it('keeps group events sent during the read for a client that joins the group in clientConnected$', async () => {
     await start();
-    const watcher = await openOne();
-    await sseApp.sse.broadcast('seen');
-    await watcher.until((s) => s.events.length === 1);
+    const { watcher, seenId } = await watchOneEvent();
     sseApp.sse.clientConnected$.subscribe(({ client }) => {
       sseApp.sse.addToGroup('news', client);
       client.properties.set('vip', true);
     });
     log.sinceDelay = 80;
     log.sinceAtCall = true;
-    const resumed = await openOne({ 'last-event-id': watcher.events[0]!.id! });
+    const resumed = await openOne({ 'last-event-id': seenId });
     await sseApp.sse.sendToGroup('news', 'group news during the read');
     await sseApp.sse.broadcast('vip only', (client) => client.properties.get('vip') === true);
     await sseApp.sse.sendToGroup('other', 'not for it');
@@ -129,13 +134,11 @@ describe('with an asynchronous event log', () => {
 
   it('reports neither connect nor disconnect for a client that left while its replay was read', async () => {
     await start();
-    const watcher = await openOne();
-    await sseApp.sse.broadcast('seen');
-    await watcher.until((s) => s.events.length === 1);
+    const { watcher, seenId } = await watchOneEvent();
     const connected = collect(sseApp.sse.clientConnected$);
     const disconnected = collect(sseApp.sse.clientDisconnected$);
     log.sinceDelay = 100;
-    const leaving = await openOne({ 'last-event-id': watcher.events[0]!.id! });
+    const leaving = await openOne({ 'last-event-id': seenId });
     leaving.close();
     await waitFor(() => sseApp.sse.getClients().length === 1);
     await delay(150);
@@ -147,11 +150,9 @@ describe('with an asynchronous event log', () => {
   it('lets a client in without a replay when the log answers with an event it cannot write', async () => {
     await start();
     jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    const watcher = await openOne();
-    await sseApp.sse.broadcast('seen');
-    await watcher.until((s) => s.events.length === 1);
+    const { watcher, seenId } = await watchOneEvent();
     jest.spyOn(log, 'since').mockResolvedValue([{ id: 'bad\nid', body: 'data: x\n\n', audience: { kind: 'all' } }]);
-    const resumed = await openOne({ 'last-event-id': watcher.events[0]!.id! });
+    const resumed = await openOne({ 'last-event-id': seenId });
     await delay(20);
     await sseApp.sse.broadcast('live');
     await resumed.until((s) => data(s).includes('live'));
