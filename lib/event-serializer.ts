@@ -1,6 +1,11 @@
 import type { SseEvent, SseMessageEvent } from './sse-event.js';
 
 const LINE_BREAK = /\r\n|\r|\n/;
+/**
+ * Longer ids are refused when sent, and ignored when a client claims one in Last-Event-ID: the
+ * browser sends the id back on every reconnect, and an event log has to look it up.
+ */
+export const MAX_EVENT_ID_LENGTH = 1024;
 const FIELD_BREAK = /[\r\n]/;
 
 /**
@@ -83,6 +88,12 @@ function checkId(id: string | number): string {
     throw new TypeError(
       `SSE event id ${JSON.stringify(text)} contains CR, LF or NUL, which would break the stream; ` +
         'remove them.',
+    );
+  }
+  if (text.length > MAX_EVENT_ID_LENGTH) {
+    throw new TypeError(
+      `SSE event id is ${text.length} characters long; the limit is ${MAX_EVENT_ID_LENGTH}. ` +
+        'Send a short key and keep the rest in data.',
     );
   }
   return checkText(text, 'id');

@@ -4,6 +4,7 @@ import {
   DEFAULT_BACKPLANE_TIMEOUT,
   DEFAULT_KEEPALIVE_INTERVAL,
   DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_CLIENTS_RETRY,
   DEFAULT_STORE_TIMEOUT,
 } from './sse.constants.js';
 import type { SseKeepaliveOptions, SseModuleOptions } from './sse-module-options.js';
@@ -15,6 +16,9 @@ export interface ResolvedSseOptions {
   storeTimeout: number;
   backplaneTimeout: number;
   maxBufferedBytes: number;
+  maxClients?: number;
+  maxClientsRetry: number;
+  shutdownFrame?: Buffer;
 }
 
 /** Validates the options once, at startup, and turns them into ready-to-write frames. */
@@ -30,6 +34,10 @@ export function resolveOptions(options: SseModuleOptions = {}): ResolvedSseOptio
     storeTimeout: checkDuration(options.storeTimeout ?? DEFAULT_STORE_TIMEOUT, 'SseModule storeTimeout'),
     backplaneTimeout: checkDuration(options.backplaneTimeout ?? DEFAULT_BACKPLANE_TIMEOUT, 'SseModule backplaneTimeout'),
     maxBufferedBytes: checkCount(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, 'SseModule maxBufferedBytes'),
+    maxClients: options.maxClients === undefined ? undefined : checkCount(options.maxClients, 'SseModule maxClients'),
+    maxClientsRetry: checkDuration(options.maxClientsRetry ?? DEFAULT_MAX_CLIENTS_RETRY, 'SseModule maxClientsRetry'),
+    shutdownFrame:
+      options.shutdownEvent === undefined ? undefined : named('shutdownEvent', () => encodeEvent(options.shutdownEvent!)),
   };
 }
 

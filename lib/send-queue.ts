@@ -10,6 +10,11 @@ export class SendQueue {
   private tail: Promise<unknown> = DONE;
   private waiting = 0;
 
+  /** Resolves once every send queued so far has been delivered or has failed. */
+  idle(): Promise<unknown> {
+    return this.tail;
+  }
+
   run<T>(value: T | PromiseLike<T>, deliver: (value: T) => void): Promise<void> {
     if (this.waiting === 0 && !isThenable(value)) {
       deliver(value);

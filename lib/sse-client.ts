@@ -150,9 +150,19 @@ export class SseClient {
     });
   }
 
-  /** @internal Writes everything queued so far in one write. */
+  /**
+   * @internal Writes everything queued so far in one write, unless the client has not read what
+   * earlier writes left: measured before writing, so one event larger than the cap still reaches
+   * a reader that keeps up, and a stalled client holds at most the cap plus one tick's frames.
+   */
   flush(): void {
     if (this.pending.length === 0) return;
+    if (this.writer.buffered > this.owner.maxBufferedBytes) {
+      this.pending.length = 0;
+      this.pendingBytes = 0;
+      this.owner.overflowed(this);
+      return;
+    }
     try {
       if (this.writer.writable) this.writer.write(this.pending, this.pendingBytes);
     } catch {
@@ -162,7 +172,6 @@ export class SseClient {
     // Reused rather than replaced: this runs for every client on every tick with traffic.
     this.pending.length = 0;
     this.pendingBytes = 0;
-    if (this.writer.buffered > this.owner.maxBufferedBytes) this.owner.overflowed(this);
   }
 
   /**

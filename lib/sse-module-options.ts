@@ -10,6 +10,7 @@ import type { SseBackplane } from './backplane/backplane.interface.js';
 import type { ClientIdProvider } from './client-id/client-id-provider.interface.js';
 import type { SseEventLog } from './event-log/event-log.interface.js';
 import type { NoReconnectStore } from './no-reconnect/no-reconnect-store.interface.js';
+import type { SseEvent } from './sse-event.js';
 
 export interface SseKeepaliveOptions {
   /** Period in ms. A client that received nothing during one period gets a keepalive. Default 15 000. */
@@ -44,6 +45,19 @@ export interface SseModuleOptions {
   maxBufferedBytes?: number;
   /** How long (ms) `disconnect`, `sendToClient` and `countClients` wait for the other instances. Default 2000. */
   backplaneTimeout?: number;
+  /**
+   * Most clients this instance serves at once. Past it, a new connection gets a stream that ends
+   * at once and tells EventSource to retry after about `maxClientsRetry` ms (behind a load
+   * balancer, likely on another instance). Default: no limit.
+   */
+  maxClients?: number;
+  /** Reconnect delay (ms) given to connections turned away by `maxClients`, jittered by ±50%. Default 10 000. */
+  maxClientsRetry?: number;
+  /**
+   * Written to every stream just before `app.close()` ends it, e.g. `{ type: 'shutdown', data: 'restarting' }`,
+   * so that pages can tell a restart from a lost connection. Default: none.
+   */
+  shutdownEvent?: SseEvent;
 }
 
 /**

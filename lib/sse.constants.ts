@@ -17,3 +17,5 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 export const DEFAULT_STORE_TIMEOUT = 1000;
 /** How long to wait for the other instances to answer over the backplane. */
 export const DEFAULT_BACKPLANE_TIMEOUT = 2000;
+/** Long enough for a full instance to drain a little; jittered by ±50% per client. */
+export const DEFAULT_MAX_CLIENTS_RETRY = 10_000;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Observable, Subject } from 'rxjs';
 import type { SseBackplane } from './backplane/backplane.interface.js';
@@ -7,7 +7,15 @@ import type { ClientIdProvider } from './client-id/client-id-provider.interface.
 import { RandomClientIdProvider } from './client-id/random-client-id.provider.js';
 import { ClientRegistry } from './client-registry.js';
 import type { SseEventAudience, SseEventLog, SseLoggedEvent, SseMissedEvents } from './event-log/event-log.interface.js';
-import { encodeEvent, encodeLogged, serializeEvent, serializeIdLine, serializeRetry } from './event-serializer.js';
+import {
+  encodeEvent,
+  encodeLogged,
+  MAX_EVENT_ID_LENGTH,
+  serializeComment,
+  serializeEvent,
+  serializeIdLine,
+  serializeRetry,
+} from './event-serializer.js';
 import { isGone, type SseRequest, type SseResponse, toHttpPair } from './http/http-pair.js';
 import { assertStreamable, writeNoContent, writeStreamHead } from './http/stream-head.js';
 import { createStreamWriter } from './http/stream-writer.js';
@@ -70,6 +78,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   );
   private retryFrame?: Buffer;
   private shuttingDown = false;
+  private fullLogged = false;
 
   /** Fires after a client is registered, so it already receives broadcasts. */
   readonly clientConnected$: Observable<SseClientConnectedEvent> = this.connected.asObservable();
@@ -123,9 +132,11 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
       takeOver();
       return this.refuseReconnect(clientId, req, res);
     }
-    if (isGone(res)) return;
+    // The request was aborted while the store was asked.
+    if (isGone(res)) return this.release(clientId, req, res);
     takeOver();
-    if (this.shuttingDown) return this.endAtOnce(req, res);
+    if (this.shuttingDown) return this.turnAway(clientId, req, res, this.retryFrame);
+    if (this.isFull(clientId)) return this.turnAway(clientId, req, res, this.fullFrame());
     return this.open(clientId, req, res);
   }
 
@@ -232,17 +243,33 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** Ends every stream when the application closes, so `app.close()` does not wait on them. */
-  onModuleDestroy(): void {
+  /**
+   * Ends every stream when the application closes, so `app.close()` does not wait on them: after
+   * the disconnects under way have stored their ids and the sends under way have gone out, and
+   * after `shutdownEvent` when one is set. Connections that arrive meanwhile are told to retry.
+   */
+  async onModuleDestroy(): Promise<void> {
     this.shuttingDown = true;
-    for (const client of [...this.registry.values()]) this.finish(client, 'shutdown');
+    await Promise.allSettled([...this.disconnecting.values(), this.outbox.idle()]);
+    const farewell = this.options.shutdownFrame;
+    for (const client of [...this.registry.values()]) {
+      if (farewell) client.enqueue(farewell);
+      this.finish(client, 'shutdown');
+    }
     this.keepalive?.stop();
     this.connected.complete();
     this.disconnected.complete();
   }
 
   private async acquireClientId(req: IncomingMessage, res: ServerResponse): Promise<string> {
-    const clientId = await this.clientIds.acquireClientId(req, res);
+    let clientId: unknown;
+    try {
+      clientId = await this.clientIds.acquireClientId(req, res);
+    } catch (cause) {
+      // A provider may refuse on purpose (401, 403): Nest answers those as they are.
+      if (cause instanceof HttpException) throw cause;
+      throw new Error(`${CLIENT_ID_PROVIDER}.acquireClientId() failed, so no stream was opened: ${messageOf(cause)}`, { cause });
+    }
     if (typeof clientId !== 'string' || clientId === '') {
       throw new Error(
         `${CLIENT_ID_PROVIDER}.acquireClientId() returned ${JSON.stringify(clientId)}; it must return a non-empty string.`,
@@ -343,10 +370,39 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     client.resume(missed ? this.replayable(client, missed) : []);
   }
 
-  /** During shutdown: a 200 that ends at once makes EventSource retry, against another instance. */
-  private endAtOnce(req: IncomingMessage, res: ServerResponse): void {
-    writeStreamHead(req, res, this.retryFrame);
+  /**
+   * A 200 that ends at once makes EventSource retry later, with a load balancer likely against
+   * another instance; any other status would make it give up for good. Released once the head is
+   * out, so a cookie provider keeps the browser's id.
+   */
+  private turnAway(clientId: string, req: IncomingMessage, res: ServerResponse, frame: Buffer | undefined): Promise<void> {
+    writeStreamHead(req, res, frame);
     res.end();
+    return this.release(clientId, req, res);
+  }
+
+  /** Below the limit, or taking over the slot of a client with the same id. */
+  private isFull(clientId: string): boolean {
+    const limit = this.options.maxClients;
+    if (limit === undefined || this.registry.size < limit || this.registry.get(clientId)) {
+      this.fullLogged = false;
+      return false;
+    }
+    if (!this.fullLogged) {
+      this.fullLogged = true;
+      this.logger.warn(
+        `${this.registry.size} clients are connected, which is maxClients (${limit}); new connections are ` +
+          'told to retry later. Logged once until one is let in again.',
+      );
+    }
+    return true;
+  }
+
+  /** Jittered, so that the clients turned away do not all come back at once. */
+  private fullFrame(): Buffer {
+    const base = this.options.maxClientsRetry;
+    const retry = Math.round(base / 2 + Math.random() * base);
+    return Buffer.from(`${serializeComment(`this server is at maxClients; retrying in ${retry} ms`)}${serializeRetry(retry)}`);
   }
 
   private finish(client: SseClient, reason: SseDisconnectReason): void {
@@ -531,9 +587,11 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   }
 }
 
+/** One longer than any id this module sends was not sent by it: the client starts afresh. */
 function readLastEventId(req: IncomingMessage): string | undefined {
   const header = req.headers['last-event-id'];
-  return typeof header === 'string' && header.trim() !== '' ? header : undefined;
+  if (typeof header !== 'string' || header.trim() === '' || header.length > MAX_EVENT_ID_LENGTH) return undefined;
+  return header;
 }
 
 function checkGroup(group: string): string {
@@ -548,6 +606,10 @@ function assertImplements(value: unknown, token: string, methods: string[]): voi
   if (missing.length > 0) {
     throw new Error(`The ${token} provider lacks ${missing.join(', ')}(); give it an object that implements them.`);
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function errorStack(error: unknown): string | undefined {

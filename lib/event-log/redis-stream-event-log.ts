@@ -13,7 +13,8 @@ export interface RedisStreamEventLogOptions extends SseRedisConnectionOptions {
 }
 
 /** A stream entry id, `<ms>-<n>`: the ids this log gives to events sent without one. */
-const STREAM_ID = /^(\d+)-\d+$/;
+/** Digits bounded so that Redis, whose ids are two 64-bit numbers, never refuses one as invalid. */
+const STREAM_ID = /^(\d{1,16})-\d{1,19}$/;
 const SCAN_PAGE = 500;
 const CONNECT_WAIT = 2000;
 const READ_BATCH = '1000';
