@@ -173,7 +173,7 @@ describe('bad input', () => {
       ['rejects', () => Promise.reject(new Error('timeout')), 500, /acquireClientId\(\) failed.*timeout/],
       ['returns an empty id', () => '', 500, /returned "".*non-empty string/],
       ['refuses on purpose (401)', () => { throw new UnauthorizedException('log in first'); }, 401, /log in first/],
-    ])('an id provider that %s: status %d, nothing registered', async (_, acquire, status, message) => {
+    ])('an id provider that %s: the status it calls for, nothing registered', async (_, acquire, status, message) => {
       const provider = { acquireClientId: jest.fn(() => 'bystander'), releaseClientId: () => undefined };
       await start({ sse: { clientIdProvider: provider }, configure: withFilter });
       provider.acquireClientId.mockImplementation(acquire as () => string);
