@@ -1,0 +1,118 @@
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { CookieClientIdProvider, RedisBackplane, RedisStreamEventLog } from '../../lib/index.js';
+import { openRawStream, type RawStream } from '../utils/raw-stream.js';
+import { ControllableStore, cookieOf, SlowEventLog } from '../utils/recording-providers.js';
+import { assertRedisReachable, REDIS_URL } from '../utils/redis.js';
+import { type SseApp, startSseApp } from '../utils/sse-app.js';
+import { collect, waitFor } from '../utils/wait.js';
+
+/** Handles that keep a process alive or leak across tests: sockets, servers, timers. */
+function openHandles(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return counts;
+}
+
+/** Kinds of handle there are more of now than in `before`, with how many more. */
+function leftSince(before: Map<string, number>): [string, number][] {
+  return [...openHandles()]
+    .map(([kind, count]): [string, number] => [kind, count - (before.get(kind) ?? 0)])
+    .filter(([, extra]) => extra > 0);
+}
+
+describe('graceful shutdown', () => {
+  let sseApp: SseApp | undefined;
+  const streams: RawStream[] = [];
+  beforeAll(() => assertRedisReachable(REDIS_URL));
+  afterEach(async () => {
+    streams.splice(0).forEach((stream) => stream.close());
+    await sseApp?.close();
+    sseApp = undefined;
+  });
+
+  async function open(app: SseApp, count: number, headers?: Record<string, string>): Promise<RawStream[]> {
+    const opened = await Promise.all(Array.from({ length: count }, () => openRawStream(`${app.url}/events`, headers && { headers })));
+    streams.push(...opened);
+    await waitFor(() => app.sse.getClients().length >= count);
+    return opened;
+  }
+
+  it('writes shutdownEvent last on every stream, then ends them all', async () => {
+    const app = await startSseApp({ sse: { keepalive: false, shutdownEvent: { type: 'shutdown', data: 'restarting' } } });
+    const readers = await open(app, 3);
+    const disconnected = collect(app.sse.clientDisconnected$);
+    await app.sse.broadcast('before');
+    await app.close();
+    await Promise.all(readers.map((reader) => reader.ended));
+    for (const reader of readers) {
+      expect(reader.events.map(({ event, data }) => [event, data])).toEqual([
+        [undefined, 'before'],
+        ['shutdown', 'restarting'],
+      ]);
+    }
+    expect(disconnected.map(({ reason }) => reason)).toEqual(['shutdown', 'shutdown', 'shutdown']);
+  });
+
+  it('refuses a shutdownEvent that cannot be written, at startup', async () => {
+    await expect(startSseApp({ sse: { shutdownEvent: { type: 'a\nb', data: 'x' } } })).rejects.toThrow(
+      /SseModule shutdownEvent: .*type "a\\nb" contains CR or LF/,
+    );
+  });
+
+  it('lets a disconnect under way store its id first, so the client stays refused after the restart', async () => {
+    const store = new ControllableStore();
+    const options = { keepalive: false as const, clientIdProvider: CookieClientIdProvider, noReconnectStore: store };
+    const app = await startSseApp({ sse: options });
+    const [target] = await open(app, 1);
+    const cookie = cookieOf(target!.headers['set-cookie'] as string[]);
+    const clientId = cookie.split('=')[1]!;
+    const disconnected = collect(app.sse.clientDisconnected$);
+
+    store.addDelay = 300;
+    const disconnecting = app.sse.disconnect(clientId);
+    await app.close();
+    await expect(disconnecting).resolves.toBe(true);
+    expect(store.added).toEqual([clientId]);
+    expect(disconnected.map(({ reason }) => reason)).toEqual(['server']);
+
+    sseApp = await startSseApp({ sse: options });
+    const again = await openRawStream(`${sseApp.url}/events`, { headers: { accept: 'text/event-stream', cookie } });
+    expect(again.status).toBe(204);
+  });
+
+  it('lets sends waiting on an asynchronous event log go out before the streams end', async () => {
+    const log = new SlowEventLog();
+    log.appendDelays = [200];
+    const app = await startSseApp({ sse: { keepalive: false, eventLog: log } });
+    const [reader] = await open(app, 1);
+    const sent = app.sse.broadcast('last words');
+    await app.close();
+    await sent;
+    await reader!.ended;
+    expect(reader!.events.map(({ data }) => data)).toEqual(['last words']);
+  });
+
+  it('leaves no socket, server or timer behind, with the Redis adapters too', async () => {
+    const before = openHandles();
+    const key = `sse-test:shutdown:${randomUUID()}`;
+    const app = await startSseApp({
+      sse: {
+        eventLog: new RedisStreamEventLog({ url: REDIS_URL, key }),
+        backplane: new RedisBackplane({ url: REDIS_URL, channel: key }),
+        keepalive: { interval: 1000 },
+        storeTimeout: 500,
+      },
+    });
+    const readers = await open(app, 5);
+    await app.sse.broadcast('logged and followed');
+    await Promise.all(readers.map((reader) => reader.until((s) => s.events.length === 1)));
+    expect(leftSince(before)).not.toEqual([]);
+
+    await app.close();
+    await Promise.all(readers.map((reader) => reader.ended));
+    readers.forEach((reader) => reader.close());
+    await waitFor(() => leftSince(before).length === 0, 3000).catch(() => undefined);
+    expect(leftSince(before)).toEqual([]);
+  });
+});
