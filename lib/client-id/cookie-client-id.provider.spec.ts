@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CookieClientIdProvider, type CookieClientIdProviderOptions } from './cookie-client-id.provider.js';
@@ -139,5 +140,61 @@ describe('CookieClientIdProvider tabs', () => {
   it('honours a custom tab parameter, or none', async () => {
     expect((await acquireAt('/events?tab=t', { tabParam: 'tab' })).result).toBe(`${id}.t`);
     expect((await acquireAt('/events?sse_tab=t', { tabParam: false })).result).toBe(id);
+  });
+});
+
+describe('CookieClientIdProvider with a secret', () => {
+  const secret = 'a-secret-that-is-long-enough-0123456789';
+  const older = 'an-older-secret-still-accepted-0123456789';
+  const id = '0b7c3c1e-8d3f-4d59-9a4e-3a9a9f1c2b7d';
+  const signed = (value: string, key = secret) => `${value}.${createHmac('sha256', key).update(value).digest('base64url')}`;
+  const acquireWith = (cookie: string | undefined, options: CookieClientIdProviderOptions = { secret }) =>
+    exchange((req, res) => new CookieClientIdProvider(options).acquireClientId(req, res), cookie ? { cookie: `sse_client_id=${cookie}` } : {});
+
+  it('hands out a signed cookie whose id carries no signature', async () => {
+    const { result, setCookie } = await acquireWith(undefined);
+    expect(result).toMatch(UUID);
+    expect(setCookie).toEqual([`sse_client_id=${signed(result as string)}; Path=/; HttpOnly; SameSite=Lax`]);
+  });
+
+  it('keeps an id whose signature checks out, without setting the cookie again', async () => {
+    const { result, setCookie } = await acquireWith(signed(id));
+    expect(result).toBe(id);
+    expect(setCookie).toEqual([]);
+  });
+
+  it.each([
+    ['an unsigned id', id],
+    ['a signature made with another secret', signed(id, 'someone-elses-secret-0123456789abcdef')],
+    ['a signature of another id', `${id}.${signed('11111111-2222-4333-8444-555555555555').split('.')[1]}`],
+    ['a truncated signature', signed(id).slice(0, -2)],
+    ['a signature with one character changed', signed(id).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))],
+    ['an empty signature', `${id}.`],
+  ])('gives a fresh id for %s', async (_, cookie) => {
+    const { result, setCookie } = await acquireWith(cookie);
+    expect(result).toMatch(UUID);
+    expect(result).not.toBe(id);
+    expect(setCookie[0]).toMatch(new RegExp(`^sse_client_id=${result}\\.[A-Za-z0-9_-]{43};`));
+  });
+
+  it('accepts a cookie signed with an older secret and signs it again with the first', async () => {
+    const { result, setCookie } = await acquireWith(signed(id, older), { secret: [secret, older] });
+    expect(result).toBe(id);
+    expect(setCookie).toEqual([`sse_client_id=${signed(id)}; Path=/; HttpOnly; SameSite=Lax`]);
+  });
+
+  it('keeps tab ids apart under the signed browser id', async () => {
+    const { result } = await exchange(
+      (req, res) => {
+        req.url = '/events?sse_tab=t1';
+        return new CookieClientIdProvider({ secret }).acquireClientId(req, res);
+      },
+      { cookie: `sse_client_id=${signed(id)}` },
+    );
+    expect(result).toBe(`${id}.t1`);
+  });
+
+  it.each<[unknown]>([['short'], [[]], [[secret, 'short']], [[42]]])('refuses secret %j', (weak) => {
+    expect(() => new CookieClientIdProvider({ secret: weak as string })).toThrow(/secret must be a string of at least 32 characters/);
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClientIdProvider } from './client-id-provider.interface.js';
 
@@ -22,6 +22,14 @@ export interface CookieClientIdProviderOptions {
    * own client; without it, a second tab replaces the first. Default `sse_tab`; `false` ignores it.
    */
   tabParam?: string | false;
+  /**
+   * Signs the id in the cookie (HMAC-SHA256), so that a client cannot pose as another by setting
+   * the cookie to an id it has seen, whether to read that client's stream or to have it replaced.
+   * Several secrets rotate: the first signs, any of them verifies, and a cookie signed with an
+   * older one is signed again. At least 32 characters each. Default: none; ids are random UUIDs,
+   * which cannot be guessed but are not protected once they leak (logs, admin pages).
+   */
+  secret?: string | readonly string[];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -29,6 +37,7 @@ const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const ATTRIBUTE_VALUE = /^[\x21-\x3a\x3c-\x7e]*$/;
 const TAB = /^[A-Za-z0-9_-]{1,64}$/;
 const EXPIRED = 'Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT';
+const MIN_SECRET_LENGTH = 32;
 
 /**
  * Keeps a client's id in an HttpOnly cookie, so the browser's automatic reconnects carry it.
@@ -40,11 +49,13 @@ export class CookieClientIdProvider implements ClientIdProvider {
   private readonly name: string;
   private readonly tabParam: string | false;
   private readonly attributes: (req: IncomingMessage) => string;
+  private readonly signer?: CookieSigner;
 
   constructor(@Optional() options: CookieClientIdProviderOptions = {}) {
     this.name = checkCookieName(options.name ?? 'sse_client_id');
     this.tabParam = options.tabParam ?? 'sse_tab';
     this.attributes = buildAttributes(options);
+    if (options.secret !== undefined) this.signer = new CookieSigner(options.secret);
   }
 
   acquireClientId(req: IncomingMessage, res: ServerResponse): string {
@@ -58,12 +69,61 @@ export class CookieClientIdProvider implements ClientIdProvider {
   }
 
   private browserId(req: IncomingMessage, res: ServerResponse): string {
-    const current = readCookie(req.headers.cookie, this.name);
-    if (current !== undefined && UUID.test(current)) return current;
-    const fresh = randomUUID();
-    appendSetCookie(res, `${this.name}=${fresh}; ${this.attributes(req)}`);
-    return fresh;
+    const cookie = readCookie(req.headers.cookie, this.name);
+    const current = cookie === undefined ? undefined : this.verified(cookie);
+    if (current?.id !== undefined && !current.resign) return current.id;
+    const id = current?.id ?? randomUUID();
+    appendSetCookie(res, `${this.name}=${this.signer ? this.signer.sign(id) : id}; ${this.attributes(req)}`);
+    return id;
   }
+
+  /** The id a cookie holds, if it is well-formed and, with a secret, signed by us. */
+  private verified(cookie: string): { id?: string; resign: boolean } {
+    if (!this.signer) return { id: UUID.test(cookie) ? cookie : undefined, resign: false };
+    return this.signer.verify(cookie);
+  }
+}
+
+/** `<uuid>.<signature>`; the signature never becomes part of the client id. */
+class CookieSigner {
+  private readonly secrets: readonly string[];
+
+  constructor(secret: string | readonly string[]) {
+    this.secrets = checkSecrets(secret);
+  }
+
+  sign(id: string): string {
+    return `${id}.${this.signature(id, this.secrets[0]!)}`;
+  }
+
+  verify(cookie: string): { id?: string; resign: boolean } {
+    const dot = cookie.indexOf('.');
+    const id = cookie.slice(0, dot);
+    if (dot < 0 || !UUID.test(id)) return { resign: false };
+    const given = Buffer.from(cookie.slice(dot + 1));
+    const index = this.secrets.findIndex((secret) => sameBytes(given, Buffer.from(this.signature(id, secret))));
+    return index < 0 ? { resign: false } : { id, resign: index > 0 };
+  }
+
+  private signature(id: string, secret: string): string {
+    return createHmac('sha256', secret).update(id).digest('base64url');
+  }
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function checkSecrets(secret: string | readonly string[]): readonly string[] {
+  const secrets = typeof secret === 'string' ? [secret] : [...secret];
+  const weak = secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length < MIN_SECRET_LENGTH);
+  if (weak) {
+    throw new Error(
+      `CookieClientIdProvider: secret must be a string of at least ${MIN_SECRET_LENGTH} characters, or a non-empty ` +
+        "list of them (the first signs); e.g. crypto.randomBytes(32).toString('base64url'), kept out of the code.",
+    );
+  }
+  return secrets;
 }
 
 function readQuery(url: string | undefined, name: string): string | undefined {

@@ -39,8 +39,10 @@ describe('bad input', () => {
   /** A well-behaved client that every case must leave alone. */
   let bystander: RawStream;
   let marks = 0;
+  const streams: RawStream[] = [];
   afterEach(async () => {
     jest.restoreAllMocks();
+    streams.splice(0).forEach((stream) => stream.close());
     bystander?.close();
     await sseApp?.close();
   });
@@ -112,6 +114,28 @@ describe('bad input', () => {
       expect(sseApp.sse.getClients()).toHaveLength(2);
       await expectBystanderServed();
       stream.close();
+    });
+
+    it.each([
+      ['without a secret, a client that knows an id can take it over', undefined, ['replaced']],
+      ['with a secret, a forged cookie gets an id of its own', 'a-secret-that-is-long-enough-0123456789', []],
+    ])('%s', async (_, secret, reasons) => {
+      await start({ sse: { clientIdProvider: new CookieClientIdProvider({ secret }) } });
+      const victim = sseApp.sse.getClients()[0]!;
+      const disconnected = collect(sseApp.sse.clientDisconnected$);
+      for (const forged of [victim.id, `${victim.id}.forged-signature`]) {
+        const stream = await openRawStream(`${sseApp.url}/events`, {
+          headers: { accept: 'text/event-stream', cookie: `sse_client_id=${forged}` },
+        });
+        streams.push(stream);
+        expect(stream.status).toBe(200);
+      }
+      await waitFor(() => disconnected.length >= reasons.length);
+      expect(disconnected.map(({ client, reason }) => [client, reason])).toEqual(reasons.map((reason) => [victim, reason]));
+      if (secret !== undefined) {
+        expect(victim.isConnected).toBe(true);
+        await expectBystanderServed();
+      }
     });
 
     it('oversized: 431, and nothing registered', async () => {
