@@ -33,8 +33,9 @@ export function writeStreamHead(req: IncomingMessage, res: ServerResponse, first
   // no-transform keeps compression middleware and proxies from buffering the stream.
   res.setHeader('Cache-Control', 'no-cache, no-transform');
   res.setHeader('X-Accel-Buffering', 'no');
-  // Connection is a hop-by-hop header that HTTP/2 forbids.
-  if (req.httpVersionMajor === 1) res.setHeader('Connection', 'keep-alive');
+  // Connection is left to Node, which says keep-alive unless the client asked to close or the
+  // body ends with the connection (HTTP/1.0); claiming keep-alive then would make the client
+  // reuse a connection the server is closing, and its next request would get a 400.
   res.removeHeader('Content-Length');
   res.writeHead(200);
   tuneSocket(req);

@@ -23,6 +23,14 @@ describe('handshake', () => {
     stream.close();
   });
 
+  it('says Connection: close to a client that asked for it, so the client does not reuse the connection', async () => {
+    sseApp = await startSseApp();
+    const stream = await openRawStream(`${sseApp.url}/events`, { headers: { accept: 'text/event-stream', connection: 'close' } });
+    expect(stream.status).toBe(200);
+    expect(stream.headers['connection']).toBe('close');
+    stream.close();
+  });
+
   it('fires EventSource open before any event', async () => {
     sseApp = await startSseApp();
     const es = openEventSource(`${sseApp.url}/events`);

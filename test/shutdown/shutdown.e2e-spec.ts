@@ -1,25 +1,12 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { CookieClientIdProvider, RedisBackplane, RedisStreamEventLog } from '../../lib/index.js';
+import { leftSince, noConnectionsOpen, openHandles } from '../utils/handles.js';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { ControllableStore, cookieOf, SlowEventLog } from '../utils/recording-providers.js';
 import { assertRedisReachable, REDIS_URL } from '../utils/redis.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
 import { collect, waitFor } from '../utils/wait.js';
-
-/** Handles that keep a process alive or leak across tests: sockets, servers, timers. */
-function openHandles(): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
-  return counts;
-}
-
-/** Kinds of handle there are more of now than in `before`, with how many more. */
-function leftSince(before: Map<string, number>): [string, number][] {
-  return [...openHandles()]
-    .map(([kind, count]): [string, number] => [kind, count - (before.get(kind) ?? 0)])
-    .filter(([, extra]) => extra > 0);
-}
 
 describe('graceful shutdown', () => {
   let sseApp: SseApp | undefined;
@@ -95,7 +82,7 @@ describe('graceful shutdown', () => {
 
   it('leaves no socket, server or timer behind, with the Redis adapters too', async () => {
     // Connections of earlier tests close a moment after their apps do; count from a quiet start.
-    await waitFor(() => !openHandles().has('TCPSocketWrap') && !openHandles().has('TCPServerWrap'), 3000);
+    await waitFor(noConnectionsOpen, 3000);
     const before = openHandles();
     const key = `sse-test:shutdown:${randomUUID()}`;
     const app = await startSseApp({
