@@ -154,7 +154,7 @@ describe('CookieClientIdProvider with a secret', () => {
   it('hands out a signed cookie whose id carries no signature', async () => {
     const { result, setCookie } = await acquireWith(undefined);
     expect(result).toMatch(UUID);
-    expect(setCookie).toEqual([`sse_client_id=${signed(result as string)}; Path=/; HttpOnly; SameSite=Lax`]);
+    expect(setCookie).toEqual([`sse_client_id=${signed(String(result))}; Path=/; HttpOnly; SameSite=Lax`]);
   });
 
   it('keeps an id whose signature checks out, without setting the cookie again', async () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Server } from 'node:http';
 import { CookieClientIdProvider, InMemoryEventLog, InMemoryNoReconnectStore, type SseClient } from '../../lib/index.js';
 import { leftSince, noConnectionsOpen, openHandles } from '../utils/handles.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
+import { openRawStream } from '../utils/raw-stream.js';
 import { cookieOf } from '../utils/recording-providers.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
 import { delay, waitFor } from '../utils/wait.js';
@@ -92,7 +92,7 @@ describe('churn', () => {
     }
     expect(clients.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
 
-    // The keepalive timer stops with the last client; only the app's own listening socket remains.
+    // Nothing keeps the process alive but the app's own listening socket.
     await waitFor(() => leftSince(handlesBefore).every(([kind, extra]) => kind === 'TCPServerWrap' && extra === 1), 3000).catch(
       () => undefined,
     );
