@@ -10,8 +10,12 @@ import { TickerService } from './ticker.service.js';
   imports: [
     SseModule.forRoot({
       // The cookie keeps a browser's id across reconnects, which is what lets disconnect() stick.
-      clientIdProvider: new CookieClientIdProvider({ path: '/events' }),
+      // With SSE_COOKIE_SECRET set, ids are signed, so nobody can take over a client by copying its id.
+      clientIdProvider: new CookieClientIdProvider({ path: '/events', secret: process.env.SSE_COOKIE_SECRET }),
       reconnectInterval: 2000,
+      // Pages tell a restart from a lost connection.
+      shutdownEvent: { type: 'shutdown', data: 'restarting' },
+      maxClients: 10_000,
       keepalive: { interval: 15_000 },
       noReconnectTtl: 60_000,
       // The store, the event log (a page that loses its connection gets the events it missed)

@@ -56,6 +56,7 @@ export const PAGE = /* html */ `<!doctype html>
   source.addEventListener('welcome', (e) => { myId = JSON.parse(e.data).clientId; $('client-id').textContent = myId; refresh(); });
   source.addEventListener('tick', (e) => { const t = JSON.parse(e.data); log('tick #' + t.n + ' from ' + t.from + ' (' + t.clients + ' clients)'); });
   source.addEventListener('chat', (e) => log('chat: ' + JSON.parse(e.data).text));
+  source.addEventListener('shutdown', () => log('the server is restarting; reconnecting…'));
 
   async function refresh() {
     const clients = await (await fetch('/clients')).json();
