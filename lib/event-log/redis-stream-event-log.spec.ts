@@ -104,6 +104,36 @@ describe('RedisStreamEventLog', () => {
     });
   });
 
+  it('never scans a stream that was given no caller id, so a made-up Last-Event-ID costs one lookup', async () => {
+    const client = createClient({ url: REDIS_URL });
+    await client.connect();
+    const key = `sse-test:${randomUUID()}`;
+    const sent: string[] = [];
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = ((args: string[], ...rest: unknown[]) => {
+      sent.push(args[0]!);
+      return (send as (...a: unknown[]) => Promise<unknown>)(args, ...rest);
+    }) as typeof client.sendCommand;
+    const log = new RedisStreamEventLog({ client, key });
+    try {
+      await log.onModuleInit();
+      for (let i = 0; i < 600; i++) await log.append({ body: String(i), audience: all });
+      sent.length = 0;
+      await expect(log.since('made-up')).resolves.toBeUndefined();
+      expect(sent).toEqual(['EXISTS']);
+
+      await log.append({ id: 'caller-1', body: 'mine', audience: all });
+      sent.length = 0;
+      await expect(log.since('caller-1')).resolves.toEqual([]);
+      await expect(log.since('made-up')).resolves.toBeUndefined();
+      expect(sent.filter((command) => command === 'XREVRANGE').length).toBeGreaterThan(1);
+    } finally {
+      await deleteKey(key);
+      await log.onModuleDestroy();
+      await client.close();
+    }
+  });
+
   it('uses a client you pass, and leaves it open', async () => {
     const client = createClient({ url: REDIS_URL });
     await client.connect();
@@ -115,7 +145,7 @@ describe('RedisStreamEventLog', () => {
     expect(await log.since(id)).toEqual([]);
     await log.onModuleDestroy();
     expect(client.isOpen).toBe(true);
-    await client.sendCommand(['DEL', key]);
+    await client.sendCommand(['DEL', key, `${key}:caller-ids`]);
     await client.close();
   });
 
@@ -136,6 +166,6 @@ describe('RedisStreamEventLog', () => {
 async function deleteKey(key: string): Promise<void> {
   const client = createClient({ url: REDIS_URL });
   await client.connect();
-  await client.sendCommand(['DEL', key]);
+  await client.sendCommand(['DEL', key, `${key}:caller-ids`]);
   await client.close();
 }

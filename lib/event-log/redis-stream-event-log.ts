@@ -12,8 +12,10 @@ export interface RedisStreamEventLogOptions extends SseRedisConnectionOptions {
   maxAge?: number;
 }
 
-/** A stream entry id, `<ms>-<n>`: the ids this log gives to events sent without one. */
-/** Digits bounded so that Redis, whose ids are two 64-bit numbers, never refuses one as invalid. */
+/**
+ * A stream entry id, `<ms>-<n>`: the ids this log gives to events sent without one. Digits are
+ * bounded so that Redis, whose ids are two 64-bit numbers, never refuses one as invalid.
+ */
 const STREAM_ID = /^(\d{1,16})-\d{1,19}$/;
 const SCAN_PAGE = 500;
 const CONNECT_WAIT = 2000;
@@ -28,7 +30,8 @@ type StreamEntry = [id: string, fields: string[]];
  * The last events of every instance, in one Redis stream. Redis gives events sent without an id
  * one that orders them across instances (`<ms>-<n>`), so a client can resume on any instance.
  * Ids given by the caller are kept: resuming from one costs a scan of the stream, and caller ids
- * shaped like `<n>-<n>` cannot be resumed from.
+ * shaped like `<n>-<n>` cannot be resumed from. A stream that was never given a caller id is
+ * never scanned, so a made-up Last-Event-ID costs one lookup.
  */
 export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleDestroy {
   private readonly key: string;
@@ -38,6 +41,7 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
   private reader?: ManagedRedisClient;
   private closed = false;
   private trimmedAt = 0;
+  private callerIdsMarked = false;
 
   constructor(private readonly options: RedisStreamEventLogOptions) {
     checkRedisSource(options, 'RedisStreamEventLog');
@@ -93,11 +97,24 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
   async append(event: SseEventToLog): Promise<string> {
     const redis = await this.connection();
     const fields = ['b', event.body, 'a', JSON.stringify(event.audience)];
-    if (event.id !== undefined) fields.push('i', event.id);
+    if (event.id !== undefined) {
+      fields.push('i', event.id);
+      this.markCallerIds(redis);
+    }
     const added = redis.command(['XADD', this.key, 'MAXLEN', String(this.maxEvents), '*', ...fields]);
     this.trimByAge(redis);
     const streamId = String(await added);
     return event.id ?? streamId;
+  }
+
+  /** Sent ahead of the XADD on the same connection, so the mark is there before the event can be resumed from. */
+  private markCallerIds(redis: ManagedRedisClient): void {
+    if (this.callerIdsMarked) return;
+    redis.command(['SET', this.callerIdsKey, '1']).then(() => (this.callerIdsMarked = true), () => undefined);
+  }
+
+  private get callerIdsKey(): string {
+    return `${this.key}:caller-ids`;
   }
 
   /** At most once a second: since() ignores older events anyway, so this only bounds memory. */
@@ -128,6 +145,7 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
 
   /** Newest first, because a client resuming missed the latest events, not the oldest. */
   private async scanForCallerId(redis: ManagedRedisClient, eventId: string): Promise<string | undefined> {
+    if (!(await redis.command(['EXISTS', this.callerIdsKey]))) return undefined;
     let end = '+';
     for (;;) {
       const page = (await redis.command(['XREVRANGE', this.key, end, '-', 'COUNT', String(SCAN_PAGE)])) as StreamEntry[];
