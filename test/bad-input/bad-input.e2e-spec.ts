@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { type ArgumentsHost, Catch, type INestApplication, Logger, UnauthorizedException } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import { request, type Server } from 'node:http';
+import { request } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ClientIdProvider, CookieClientIdProvider, InMemoryEventLog, type SseEvent } from '../../lib/index.js';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
 import { ControllableStore, RecordingCookieProvider } from '../utils/recording-providers.js';
-import { type SseApp, type SseAppOptions, startSseApp } from '../utils/sse-app.js';
+import { connectionCount, type SseApp, type SseAppOptions, startSseApp } from '../utils/sse-app.js';
 import { collect, delay, waitFor } from '../utils/wait.js';
 
 /** Lets a test hold a provider or store call open until it says so. */
@@ -29,10 +29,6 @@ class RecordingFilter extends BaseExceptionFilter {
   }
 }
 
-function connectionCount(sseApp: SseApp): Promise<number> {
-  const server = sseApp.app.getHttpServer() as Server;
-  return new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
-}
 
 describe('bad input', () => {
   let sseApp: SseApp;

@@ -4,7 +4,7 @@ import { CookieClientIdProvider, InMemoryEventLog, InMemoryNoReconnectStore, typ
 import { leftSince, noConnectionsOpen, openHandles } from '../utils/handles.js';
 import { openRawStream } from '../utils/raw-stream.js';
 import { cookieOf } from '../utils/recording-providers.js';
-import { type SseApp, startSseApp } from '../utils/sse-app.js';
+import { connectionCount, type SseApp, startSseApp } from '../utils/sse-app.js';
 import { delay, waitFor } from '../utils/wait.js';
 
 /** The short version of `npm run bench:churn`, which runs 10 000 cycles and reports memory. */
@@ -13,9 +13,6 @@ const CONCURRENCY = 10;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-function connectionCount(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
-}
 
 describe('churn', () => {
   let sseApp: SseApp;
@@ -81,8 +78,8 @@ describe('churn', () => {
     expect(sseApp.sse.getGroups()).toEqual([]);
     expect(store.size).toBe(0);
     // The last sockets the load closed reach the server a moment later.
-    for (let waited = 0; waited < 2000 && (await connectionCount(server)) > 0; waited += 20) await delay(20);
-    await expect(connectionCount(server)).resolves.toBe(0);
+    for (let waited = 0; waited < 2000 && (await connectionCount(sseApp)) > 0; waited += 20) await delay(20);
+    await expect(connectionCount(sseApp)).resolves.toBe(0);
     expect(server.eventNames().map((name) => [name, server.listenerCount(name)])).toEqual(listenersBefore);
     // Every client object of every cycle can be collected: nothing of the module still holds one.
     expect(clients.length).toBeGreaterThanOrEqual(CYCLES + Math.floor(CYCLES / 3));

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
-import { type SseApp, startSseApp } from '../utils/sse-app.js';
+import { connectionCount, type SseApp, startSseApp } from '../utils/sse-app.js';
 import { collect, delay, waitFor } from '../utils/wait.js';
 
 const CAP = 64 * 1024;
@@ -22,10 +21,6 @@ function stalledClient(url: string): Promise<Socket> {
   });
 }
 
-function connectionCount(sseApp: SseApp): Promise<number> {
-  const server = sseApp.app.getHttpServer() as Server;
-  return new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
-}
 
 describe('slow consumers', () => {
   let sseApp: SseApp;

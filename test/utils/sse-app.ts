@@ -1,6 +1,6 @@
 import { All, Controller, Get, type INestApplication, type ModuleMetadata, Req, Res, type Type } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { SseModule, type SseModuleForRootOptions, SseService } from '../../lib/index.js';
 
 @Controller()
@@ -49,4 +49,10 @@ export async function startSseApp(options: SseAppOptions = {}): Promise<SseApp> 
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, sse: app.get(SseService), url, close: () => app.close() };
+}
+
+/** Connections open on the app's HTTP server, streams and idle keep-alive ones alike. */
+export function connectionCount(sseApp: SseApp): Promise<number> {
+  const server = sseApp.app.getHttpServer() as Server;
+  return new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
 }
