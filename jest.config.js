@@ -1,8 +1,6 @@
 /** Nest 12 is ESM-only, so jest runs in ESM mode (see package.json "test"). */
-export default {
+const base = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/lib', '<rootDir>/test'],
-  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^nestjs-sse$': '<rootDir>/lib/index.ts',
@@ -11,5 +9,28 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
+};
+
+/** Unit specs sit beside the code; every e2e scenario runs once per Nest platform. */
+export default {
   testTimeout: 20000,
+  projects: [
+    { ...base, displayName: 'unit', roots: ['<rootDir>/lib'], testMatch: ['**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'express',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.e2e-spec.ts'],
+      setupFiles: ['<rootDir>/test/utils/platform/express.ts'],
+    },
+    {
+      ...base,
+      displayName: 'fastify',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.e2e-spec.ts'],
+      // The benchmark servers are the benchmark's own; they do not vary by platform.
+      testPathIgnorePatterns: ['/bench-smoke/'],
+      setupFiles: ['<rootDir>/test/utils/platform/fastify.ts'],
+    },
+  ],
 };

@@ -31,4 +31,4 @@ export type {
   SseProviderDefinition,
 } from './sse-module-options.js';
 export { SseModule } from './sse.module.js';
-export { SseService } from './sse.service.js';
+export { SseService, type SseConnectOptions } from './sse.service.js';

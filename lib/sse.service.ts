@@ -39,6 +39,15 @@ import type { SseModuleOptions } from './sse-module-options.js';
 import { isThenable, withTimeout } from './timeout.js';
 import { WriteBatcher } from './write-batcher.js';
 
+export interface SseConnectOptions {
+  /**
+   * The client's id, instead of asking the CLIENT_ID_PROVIDER: for ids that come from what the
+   * controller knows (the authenticated user), on any platform. Must stay the same when the same
+   * client reconnects, for `disconnect()` to keep it out.
+   */
+  clientId?: string;
+}
+
 /** An event's bytes, its id, and whether the event log took it. */
 interface Encoded {
   frame: Buffer;
@@ -123,11 +132,15 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
    * with an HttpException before anything is written (405, 406), so Nest's exception filters answer.
    *
    * Resolves when the stream has ended, or after the 204 that refuses a disconnected client.
+   *
+   * `options.clientId` names the client instead of the CLIENT_ID_PROVIDER, e.g. after the user
+   * your guard authenticated. The provider is not asked, but is told when the id is released.
    */
-  async connect(request: SseRequest, response: SseResponse): Promise<void> {
+  async connect(request: SseRequest, response: SseResponse, options: SseConnectOptions = {}): Promise<void> {
     const { req, res, takeOver } = toHttpPair(request, response);
     assertStreamable(req, res);
-    const clientId = await this.acquireClientId(req, res);
+    const given = options.clientId;
+    const clientId = given === undefined ? await this.acquireClientId(req, res) : checkClientId(given, 'connect() options.clientId');
     if (await this.isRefused(clientId)) {
       takeOver();
       return this.refuseReconnect(clientId, req, res);
@@ -270,12 +283,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
       if (cause instanceof HttpException) throw cause;
       throw new Error(`${CLIENT_ID_PROVIDER}.acquireClientId() failed, so no stream was opened: ${messageOf(cause)}`, { cause });
     }
-    if (typeof clientId !== 'string' || clientId === '') {
-      throw new Error(
-        `${CLIENT_ID_PROVIDER}.acquireClientId() returned ${JSON.stringify(clientId)}; it must return a non-empty string.`,
-      );
-    }
-    return clientId;
+    return checkClientId(clientId, `${CLIENT_ID_PROVIDER}.acquireClientId()`);
   }
 
   /**
@@ -592,6 +600,13 @@ function readLastEventId(req: IncomingMessage): string | undefined {
   const header = req.headers['last-event-id'];
   if (typeof header !== 'string' || header.trim() === '' || header.length > MAX_EVENT_ID_LENGTH) return undefined;
   return header;
+}
+
+function checkClientId(clientId: unknown, from: string): string {
+  if (typeof clientId !== 'string' || clientId === '') {
+    throw new Error(`${from} gave ${JSON.stringify(clientId)} as a client id; it must be a non-empty string.`);
+  }
+  return clientId;
 }
 
 function checkGroup(group: string): string {

@@ -191,7 +191,7 @@ describe('bad input', () => {
     it.each<[string, () => unknown, number, RegExp]>([
       ['throws', () => { throw new Error('session store down'); }, 500, /CLIENT_ID_PROVIDER.*acquireClientId\(\) failed.*session store down/],
       ['rejects', () => Promise.reject(new Error('timeout')), 500, /acquireClientId\(\) failed.*timeout/],
-      ['returns an empty id', () => '', 500, /returned "".*non-empty string/],
+      ['returns an empty id', () => '', 500, /gave "" as a client id.*non-empty string/],
       ['refuses on purpose (401)', () => { throw new UnauthorizedException('log in first'); }, 401, /log in first/],
     ])('an id provider that %s: the status it calls for, nothing registered', async (_, acquire, status, message) => {
       const provider = { acquireClientId: jest.fn(() => 'bystander'), releaseClientId: () => undefined };

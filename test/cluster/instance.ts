@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import { Controller, Get, HttpCode, Module, Param, Post, Query, Req, Res, ServiceUnavailableException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { createKeyv } from '@keyv/redis';
 import { createCache } from 'cache-manager';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -106,7 +107,11 @@ function required(name: string): string {
   return value;
 }
 
-const app = await NestFactory.create(InstanceModule, { forceCloseConnections: true });
+// The platform under test, as in test/utils/sse-app.ts.
+const app =
+  process.env.SSE_PLATFORM === 'fastify'
+    ? await NestFactory.create(InstanceModule, new FastifyAdapter({ forceCloseConnections: true }))
+    : await NestFactory.create(InstanceModule, { forceCloseConnections: true });
 app.enableShutdownHooks();
 await app.listen(0, '127.0.0.1');
 const address = app.getHttpServer().address() as { port: number };

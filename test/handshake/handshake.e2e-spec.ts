@@ -2,12 +2,18 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import compression from 'compression';
 import { openRawStream } from '../utils/raw-stream.js';
 import { openEventSource } from '../utils/browser-like-event-source.js';
-import { type SseApp, startSseApp } from '../utils/sse-app.js';
+import { PLATFORM, type SseApp, startSseApp } from '../utils/sse-app.js';
 import { waitFor } from '../utils/wait.js';
 
 describe('handshake', () => {
   let sseApp: SseApp;
   afterEach(() => sseApp?.close());
+
+  it(`runs on the platform under test (${PLATFORM})`, async () => {
+    sseApp = await startSseApp();
+    expect(sseApp.app.getHttpAdapter().getType()).toBe(PLATFORM);
+    expect(['express', 'fastify']).toContain(process.env.SSE_PLATFORM);
+  });
 
   it('answers GET with the SSE headers, flushed before any event', async () => {
     sseApp = await startSseApp();

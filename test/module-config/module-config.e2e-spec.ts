@@ -20,7 +20,7 @@ import {
 } from '../../lib/index.js';
 import { openRawStream } from '../utils/raw-stream.js';
 import { cookieOf } from '../utils/recording-providers.js';
-import { type SseApp, startSseApp } from '../utils/sse-app.js';
+import { createApp, type SseApp, startSseApp } from '../utils/sse-app.js';
 
 @Injectable()
 class FixedIdProvider implements ClientIdProvider {
@@ -144,7 +144,7 @@ describe('module configuration', () => {
     class FeatureModule {}
 
     const moduleRef = await Test.createTestingModule({ imports: [SseModule.forRoot({ isGlobal: true }), FeatureModule] }).compile();
-    const app = moduleRef.createNestApplication({ logger: false, forceCloseConnections: true });
+    const app = createApp(moduleRef);
     await app.listen(0, '127.0.0.1');
     const stream = await openRawStream(`${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/feature-events`);
     expect(stream.status).toBe(200);

@@ -11,7 +11,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ClientIdProvider, SseService } from '../../lib/index.js';
+import { SseService } from '../../lib/index.js';
 import { openRawStream } from '../utils/raw-stream.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
 
@@ -29,23 +29,15 @@ class SessionGuard implements CanActivate {
   }
 }
 
-/** One id per user, so that an admin can disconnect a user and a second tab replaces the first. */
-class UserClientIdProvider implements ClientIdProvider {
-  acquireClientId(req: IncomingMessage): string {
-    return `user:${(req as AuthedRequest).user!.id}`;
-  }
-
-  releaseClientId(): void {}
-}
-
 @Controller('private')
 class PrivateStreamController {
   constructor(private readonly sse: SseService) {}
 
+  /** One id per user, so that an admin can disconnect a user and a second tab replaces the first. */
   @Get('events')
   @UseGuards(SessionGuard)
-  events(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
-    return this.sse.connect(req, res);
+  events(@Req() req: AuthedRequest, @Res() res: ServerResponse): Promise<void> {
+    return this.sse.connect(req, res, { clientId: `user:${req.user!.id}` });
   }
 }
 
@@ -55,7 +47,7 @@ describe('a stream route behind a guard', () => {
 
   it('answers 401 before any stream opens, and streams to a logged-in user under their own id', async () => {
     sseApp = await startSseApp({
-      sse: { clientIdProvider: new UserClientIdProvider(), keepalive: false },
+      sse: { keepalive: false },
       controllers: [PrivateStreamController],
     });
     const anonymous = await openRawStream(`${sseApp.url}/private/events`);

@@ -1,5 +1,6 @@
 import { All, Controller, Get, type INestApplication, type ModuleMetadata, Req, Res, type Type } from '@nestjs/common';
-import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { SseModule, type SseModuleForRootOptions, SseService } from '../../lib/index.js';
 
@@ -36,6 +37,15 @@ export interface SseAppOptions {
   configure?: (app: INestApplication) => void;
 }
 
+/** `npm test` runs every e2e scenario twice: on Express, and with SSE_PLATFORM=fastify on Fastify. */
+export const PLATFORM = process.env.SSE_PLATFORM === 'fastify' ? 'fastify' : 'express';
+
+/** The application on the platform under test; closing it does not wait for open test streams. */
+export function createApp(moduleRef: TestingModule): INestApplication {
+  if (PLATFORM === 'express') return moduleRef.createNestApplication({ logger: false, forceCloseConnections: true });
+  return moduleRef.createNestApplication(new FastifyAdapter({ forceCloseConnections: true }), { logger: false });
+}
+
 /** A Nest app on an ephemeral loopback port, with the stream at `${url}/events`. */
 export async function startSseApp(options: SseAppOptions = {}): Promise<SseApp> {
   let builder = Test.createTestingModule({
@@ -44,7 +54,7 @@ export async function startSseApp(options: SseAppOptions = {}): Promise<SseApp> 
   });
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication({ logger: false, forceCloseConnections: true });
+  const app = createApp(moduleRef);
   options.configure?.(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

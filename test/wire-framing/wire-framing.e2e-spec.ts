@@ -15,12 +15,17 @@ class SelfEndingController {
 
   @Get('ends-itself')
   stream(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
-    this.sse.clientConnected$.pipe(filter((event) => event.request === req), first()).subscribe(() => {
+    this.sse.clientConnected$.pipe(filter((event) => event.request === nodeOf(req)), first()).subscribe(() => {
       void this.sse.broadcast('too late');
-      res.end();
+      nodeOf(res).end();
     });
     return this.sse.connect(req, res);
   }
+}
+
+/** Node's own object, under Fastify's wrapper when there is one. */
+function nodeOf<T extends object>(value: T): T {
+  return 'raw' in value ? (value.raw as T) : value;
 }
 
 /** A raw TCP connection, to see the exact bytes, framing included. */

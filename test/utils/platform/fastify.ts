@@ -1,0 +1,1 @@
+process.env.SSE_PLATFORM = 'fastify';
