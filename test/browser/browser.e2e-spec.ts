@@ -1,0 +1,91 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { AppModule } from '../../sample/app.module.js';
+import { createApp, PLATFORM } from '../utils/sse-app.js';
+import { delay } from '../utils/wait.js';
+
+/** Debian's Chromium (.ci/run installs it); never a downloaded browser. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** How long the page must stay closed after the 204 to show EventSource gave up for good. */
+const QUIET = 4000;
+
+describe('a real browser against the sample app', () => {
+  let browser: BrowserContext;
+  let profile: string;
+  let app: INestApplication;
+  let page: Page;
+  /** Status of every /events request the server answered, in order. */
+  const streams: number[] = [];
+
+  beforeAll(async () => {
+    profile = mkdtempSync(join(tmpdir(), 'nestjs-sse-chromium-'));
+    // A fresh profile each run: nothing cached or remembered from another.
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: FLAGS,
+      viewport: { width: 1100, height: 720 },
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+  afterEach(() => app?.close());
+
+  async function startSample(): Promise<string> {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = createApp(moduleRef);
+    // Counted as the server answers them, heads included, whatever the page does with them.
+    app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+      if (req.url?.startsWith('/events')) res.once('close', () => streams.push(res.statusCode));
+      next();
+    });
+    await app.listen(0, '127.0.0.1');
+    return (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  }
+
+  it('shows events, and after a server disconnect the page stays CLOSED with exactly one 204', async () => {
+    const url = await startSample();
+    page = await browser.newPage();
+    await page.goto(url);
+
+    await page.locator('#state[data-state="open"]').waitFor();
+    await page.locator('#client-id', { hasText: /-/ }).waitFor();
+    await page.locator('#text').fill('hello from the browser test');
+    await page.locator('#say button').click();
+    await page.locator('#log', { hasText: 'chat: hello from the browser test' }).waitFor();
+    const clientId = await page.locator('#client-id').innerText();
+    await page.locator('#clients tr.you').waitFor();
+    // `npm run docs:screenshot` refreshes the README's picture; other runs keep the tree clean.
+    const shot = process.env.UPDATE_SCREENSHOT === '1' && PLATFORM === 'express' ? 'docs/sample.png' : join(profile, 'sample.png');
+    expect((await page.screenshot({ path: shot })).length).toBeGreaterThan(10_000);
+
+    streams.length = 0;
+    await page.locator('#clients tr.you button').click();
+    await page.locator('#state[data-state="closed"]').waitFor();
+    expect(await page.evaluate('source.readyState')).toBe(2);
+    await delay(QUIET);
+
+    // The disconnected stream (200, ended by the server), then the one refused reconnect.
+    expect(streams).toEqual([200, 204]);
+    expect(await page.evaluate('source.readyState')).toBe(2);
+    expect(await page.locator('#log').innerText()).toContain('stream closed for good');
+    expect(clientId).toMatch(/^[0-9a-f-]{36}\.[a-z0-9]+$/);
+  }, 60_000);
+});
