@@ -13,6 +13,7 @@ export {
 export { SseTimeoutError } from './timeout.js';
 export { SseClientNotConnectedError } from './sse.errors.js';
 export type { SseEvent, SseMessageEvent } from './sse-event.js';
+export type { SseMetrics } from './sse-metrics.js';
 export type { SseRequest, SseResponse } from './http/http-pair.js';
 export { SseClient } from './sse-client.js';
 export type {

@@ -3,6 +3,7 @@ import { isGone } from './http/http-pair.js';
 import type { StreamWriter } from './http/stream-writer.js';
 import { SseClientNotConnectedError } from './sse.errors.js';
 import type { SseEvent } from './sse-event.js';
+import type { MetricsCounters } from './sse-metrics.js';
 
 /** @internal What a client needs from the service that owns it. */
 export interface SseClientOwner {
@@ -10,6 +11,7 @@ export interface SseClientOwner {
   schedule(client: SseClient): void;
   /** A client with more than this many bytes written but not yet read is dropped; see `overflowed`. */
   readonly maxBufferedBytes: number;
+  readonly counters: MetricsCounters;
   /** This client stopped reading (or reads too slowly): drop it rather than buffer without bound. */
   overflowed(client: SseClient): void;
   /** Encodes the event (logging it when there is an event log) and queues it for this client, in call order. */
@@ -164,7 +166,10 @@ export class SseClient {
       return;
     }
     try {
-      if (this.writer.writable) this.writer.write(this.pending, this.pendingBytes);
+      if (this.writer.writable) {
+        this.writer.write(this.pending, this.pendingBytes);
+        this.owner.counters.bytes += this.pendingBytes;
+      }
     } catch {
       // A write that throws leaves the stream unusable; closing it reports the client gone.
       this.response.destroy();

@@ -25,6 +25,7 @@ import { NoopNoReconnectStore } from './no-reconnect/noop-no-reconnect.store.js'
 import { OutageLog } from './outage-log.js';
 import { type ResolvedSseOptions, resolveOptions } from './resolved-options.js';
 import { SendQueue } from './send-queue.js';
+import { MetricsCounters, type SseMetrics } from './sse-metrics.js';
 import { BACKPLANE, CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
 import { SSE_MODULE_OPTIONS } from './sse.module-definition.js';
 import { SseClient, type SseClientOwner, type SseReplayFrame } from './sse-client.js';
@@ -85,6 +86,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     EVENT_LOG,
     'Events go out without a logged id, and reconnecting clients get no replay.',
   );
+  private readonly counters = new MetricsCounters();
   private retryFrame?: Buffer;
   private shuttingDown = false;
   private fullLogged = false;
@@ -114,6 +116,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
       send: (client, event) => this.sendTo(client, event),
       disconnectClient: (client) => this.disconnectClient(client),
       maxBufferedBytes: this.options.maxBufferedBytes,
+      counters: this.counters,
       overflowed: (client) => this.finish(client, 'slow'),
     };
     this.canDisconnect = !(clientIds instanceof RandomClientIdProvider) && !(noReconnect instanceof NoopNoReconnectStore);
@@ -247,6 +250,11 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     return remote.value;
   }
 
+  /** Counters for this instance since startup: clients, connects, disconnects by reason, 204s, events, bytes. */
+  getMetrics(): SseMetrics {
+    return this.counters.snapshot(this.registry.size);
+  }
+
   /** Sends `retry: <ms>` to every connected client and to every client that connects later, on every instance. */
   async changeReconnectInterval(milliseconds: number): Promise<void> {
     const frame = Buffer.from(serializeRetry(milliseconds));
@@ -315,7 +323,10 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     } catch (error) {
       this.logger.error(`${NO_RECONNECT_STORE} could not forget client ${clientId}; it expires with its TTL.`, errorStack(error));
     }
-    if (!isGone(res)) writeNoContent(res);
+    if (isGone(res)) return;
+    writeNoContent(res);
+    this.counters.refused++;
+    this.logger.debug(`Client ${clientId} came back after a server disconnect and was refused (204).`);
   }
 
   private open(clientId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -324,6 +335,8 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     writeStreamHead(req, res, this.retryFrame);
     const client = new SseClient(clientId, req, readLastEventId(req), res, createStreamWriter(res), this.owner);
     this.registry.add(client);
+    this.counters.connects++;
+    this.logger.debug(`Client ${clientId} connected; ${this.registry.size} here.`);
     const ended = client.watch(() => this.finish(client, 'client'));
     res.on('error', () => this.finish(client, 'client'));
     this.keepalive?.start();
@@ -386,6 +399,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   private turnAway(clientId: string, req: IncomingMessage, res: ServerResponse, frame: Buffer | undefined): Promise<void> {
     writeStreamHead(req, res, frame);
     res.end();
+    this.counters.turnedAway++;
     return this.release(clientId, req, res);
   }
 
@@ -422,6 +436,8 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     this.registry.remove(client);
     if (this.registry.size === 0) this.keepalive?.stop();
     if (leaving || reason === 'shutdown') void this.release(client.id, client.request, client.response);
+    this.counters.disconnects[reason]++;
+    this.logger.debug(`Client ${client.id} disconnected (${reason}); ${this.registry.size} here.`);
     if (welcomed) this.disconnected.next({ client, request: client.request, lastEventId: client.lastEventId, reason });
   }
 
@@ -462,6 +478,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   /** Encodes in call order, logs unless a filter picks recipients, then delivers here and elsewhere. */
   private dispatch(event: SseEvent, audience: SseEventAudience, filter: SseClientFilter | undefined): Promise<void> {
     const shared = filter === undefined;
+    this.counters.events++;
     return this.outbox.run(this.encode(event, shared ? audience : undefined), (encoded) => {
       if (encoded.logged && this.logDelivers) return;
       this.deliverTo(audience, encoded, filter);
@@ -470,6 +487,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   }
 
   private sendTo(client: SseClient, event: SseEvent): Promise<void> {
+    this.counters.events++;
     return this.outbox.run(this.encode(event, { kind: 'client', clientId: client.id }), ({ frame, id, logged }) => {
       if (!(logged && this.logDelivers)) client.enqueue(frame, id);
     });

@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { CookieClientIdProvider, InMemoryNoReconnectStore } from '../../lib/index.js';
+import { openRawStream, type RawStream } from '../utils/raw-stream.js';
+import { cookieOf } from '../utils/recording-providers.js';
+import { type SseApp, startSseApp } from '../utils/sse-app.js';
+import { waitFor } from '../utils/wait.js';
+
+describe('metrics and logging', () => {
+  let sseApp: SseApp;
+  const streams: RawStream[] = [];
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    streams.splice(0).forEach((stream) => stream.close());
+    await sseApp?.close();
+  });
+
+  async function open(headers?: Record<string, string>): Promise<RawStream> {
+    const stream = await openRawStream(`${sseApp.url}/events`, headers && { headers });
+    streams.push(stream);
+    return stream;
+  }
+
+  it('counts connects, disconnects by reason, 204s, turned-away connections, events and bytes', async () => {
+    const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    sseApp = await startSseApp({
+      sse: { keepalive: false, maxClients: 2, clientIdProvider: CookieClientIdProvider, noReconnectStore: InMemoryNoReconnectStore },
+    });
+    const [a, b] = [await open(), await open()];
+    await waitFor(() => sseApp.sse.getClients().length === 2);
+    await open().then((turnedAway) => turnedAway.ended);
+    for (const n of [1, 2, 3]) await sseApp.sse.broadcast(`event ${n}`);
+    const idOfA = cookieOf(a.headers['set-cookie'] as string[]).split('=')[1]!;
+    await sseApp.sse.sendToClient(idOfA, 'just a');
+    await a.until((s) => s.events.length === 4);
+    await b.until((s) => s.events.length === 3);
+
+    await sseApp.sse.disconnect(idOfA);
+    const refused = await open({ accept: 'text/event-stream', cookie: cookieOf(a.headers['set-cookie'] as string[]) });
+    expect(refused.status).toBe(204);
+    b.close();
+    await waitFor(() => sseApp.sse.getClients().length === 0);
+
+    const bytesReceived = [a, b].reduce((sum, stream) => sum + Buffer.byteLength(stream.body), 0);
+    expect(sseApp.sse.getMetrics()).toEqual({
+      connectedClients: 0,
+      connects: 2,
+      disconnects: { client: 1, server: 1, replaced: 0, shutdown: 0, slow: 0 },
+      refused: 1,
+      turnedAway: 1,
+      events: 4,
+      bytes: bytesReceived,
+    });
+    const logged = debug.mock.calls.map(([text]) => String(text));
+    expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^Client ${idOfA} connected; 1 here\\.$`)));
+    expect(logged).toContainEqual(`Client ${idOfA} disconnected (server); 1 here.`);
+    expect(logged).toContainEqual(`Client ${idOfA} came back after a server disconnect and was refused (204).`);
+  });
+});
