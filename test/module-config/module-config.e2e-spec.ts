@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { CacheModule } from '@nestjs/cache-manager';
 import { Controller, Get, Injectable, Module, Req, Res } from '@nestjs/common';
+import { ConfigModule, ConfigService, registerAs } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -121,6 +122,49 @@ describe('module configuration', () => {
     expect(stream.retries).toEqual([1234]);
     expect(stream.headers['set-cookie']).toBeDefined();
     stream.close();
+  });
+
+  describe('with @nestjs/config', () => {
+    const sseConfig = registerAs('sse', () => ({
+      // Environment variables are strings; the module wants numbers and says so at startup.
+      reconnectInterval: Number(process.env.SSE_RETRY_MS ?? 3000),
+      maxClients: Number(process.env.SSE_MAX_CLIENTS ?? 10_000),
+    }));
+    afterEach(() => {
+      delete process.env.SSE_RETRY_MS;
+    });
+
+    it('takes its options from ConfigService', async () => {
+      process.env.SSE_RETRY_MS = '2500';
+      sseApp = await startSseApp({
+        imports: [
+          SseModule.forRootAsync({
+            imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [sseConfig] })],
+            inject: [ConfigService],
+            useFactory: (config: ConfigService) => config.getOrThrow<SseModuleOptions>('sse'),
+          }),
+        ],
+      });
+      const stream = await openRawStream(`${sseApp.url}/events`);
+      await stream.until((s) => s.retries.length === 1);
+      expect(stream.retries).toEqual([2500]);
+      stream.close();
+    });
+
+    it('names the option when a raw environment string reaches it', async () => {
+      process.env.SSE_RETRY_MS = '2500';
+      await expect(
+        startSseApp({
+          imports: [
+            SseModule.forRootAsync({
+              imports: [ConfigModule.forRoot({ ignoreEnvFile: true })],
+              inject: [ConfigService],
+              useFactory: (config: ConfigService) => ({ reconnectInterval: config.get('SSE_RETRY_MS') }),
+            }),
+          ],
+        }),
+      ).rejects.toThrow(/SseModule reconnectInterval: SSE retry must be a whole number of milliseconds >= 0; got "2500"/);
+    });
   });
 
   it('builds options in forRootAsync with useClass', async () => {
