@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import { SseService } from 'nestjs-sse';
 
 interface BroadcastBody {
@@ -27,6 +27,28 @@ export class ClientsController {
     return { disconnected: id };
   }
 
+  @Post(':id/groups/:group')
+  @HttpCode(200)
+  join(@Param('id') id: string, @Param('group') group: string) {
+    if (!this.sse.addToGroup(checkGroup(group), id)) throw new NotFoundException(`No client ${id} is connected here.`);
+    return { groups: this.sse.getGroups(id) };
+  }
+
+  @Delete(':id/groups/:group')
+  leave(@Param('id') id: string, @Param('group') group: string) {
+    this.sse.removeFromGroup(group, id);
+    return { groups: this.sse.getGroups(id) };
+  }
+
+  /** Reaches the group's members on every instance (with a backplane). */
+  @Post('groups/:group/say')
+  @HttpCode(202)
+  async say(@Param('group') group: string, @Body() body: BroadcastBody) {
+    const text = String(body?.text ?? '').slice(0, 500);
+    await this.sse.sendToGroup(checkGroup(group), { type: 'chat', data: { text, group, at: new Date().toISOString() } });
+    return { sent: text };
+  }
+
   @Post('broadcast')
   @HttpCode(202)
   async broadcast(@Body() body: BroadcastBody) {
@@ -34,4 +56,9 @@ export class ClientsController {
     await this.sse.broadcast({ type: 'chat', data: { text, at: new Date().toISOString() } });
     return { sent: text };
   }
+}
+
+function checkGroup(group: string): string {
+  if (!/^[\w-]{1,32}$/.test(group)) throw new BadRequestException('A group name is 1 to 32 letters, digits, _ or -.');
+  return group;
 }

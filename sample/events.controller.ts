@@ -12,7 +12,7 @@ export class EventsController implements OnModuleInit {
     this.sse.clientConnected$.subscribe(({ client, resumed }) => {
       client.properties.set('connectedAt', new Date().toISOString());
       this.sse.addToGroup('lobby', client);
-      void client.send({ type: 'welcome', data: { clientId: client.id, resumed } });
+      void client.send({ type: 'welcome', data: { clientId: client.id, resumed, groups: this.sse.getGroups(client) } });
     });
   }
 

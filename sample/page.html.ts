@@ -30,6 +30,12 @@ export const PAGE = /* html */ `<!doctype html>
     <p>State: <span id="state" data-state="connecting">connecting</span></p>
     <p>Client id: <code id="client-id">…</code></p>
     <form id="say"><input id="text" placeholder="Say something to everyone" size="30"> <button>Broadcast</button></form>
+    <form id="group-form">
+      Group <input id="group" value="room-1" size="10" pattern="[\\w-]{1,32}">
+      <button type="button" id="join">Join</button> <button type="button" id="leave">Leave</button>
+      <input id="group-text" placeholder="Say to the group" size="16"> <button id="say-group">Send</button>
+    </form>
+    <p>My groups: <span id="my-groups">…</span></p>
     <h3>Live events</h3>
     <pre id="log"></pre>
   </section>
@@ -53,9 +59,15 @@ export const PAGE = /* html */ `<!doctype html>
     setState(closed ? 'closed' : 'connecting');
     log(closed ? 'stream closed for good (the server refused the reconnect)' : 'stream lost, reconnecting…');
   };
-  source.addEventListener('welcome', (e) => { myId = JSON.parse(e.data).clientId; $('client-id').textContent = myId; refresh(); });
+  source.addEventListener('welcome', (e) => {
+    const welcome = JSON.parse(e.data);
+    myId = welcome.clientId;
+    $('client-id').textContent = myId;
+    $('my-groups').textContent = welcome.groups.join(', ');
+    refresh();
+  });
   source.addEventListener('tick', (e) => { const t = JSON.parse(e.data); log('tick #' + t.n + ' from ' + t.from + ' (' + t.clients + ' clients)'); });
-  source.addEventListener('chat', (e) => log('chat: ' + JSON.parse(e.data).text));
+  source.addEventListener('chat', (e) => { const c = JSON.parse(e.data); log('chat' + (c.group ? ' in ' + c.group : '') + ': ' + c.text); });
   source.addEventListener('shutdown', () => log('the server is restarting; reconnecting…'));
 
   async function refresh() {
@@ -73,6 +85,15 @@ export const PAGE = /* html */ `<!doctype html>
       return row;
     }));
   }
+  const groupUrl = () => '/clients/' + encodeURIComponent(myId) + '/groups/' + encodeURIComponent($('group').value);
+  const showGroups = async (response) => { if (response.ok) $('my-groups').textContent = (await response.json()).groups.join(', ') || 'none'; refresh(); };
+  $('join').onclick = async () => showGroups(await fetch(groupUrl(), { method: 'POST' }));
+  $('leave').onclick = async () => showGroups(await fetch(groupUrl(), { method: 'DELETE' }));
+  $('group-form').onsubmit = async (e) => {
+    e.preventDefault();
+    await fetch('/clients/groups/' + encodeURIComponent($('group').value) + '/say', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: $('group-text').value }) });
+    $('group-text').value = '';
+  };
   $('refresh').onclick = refresh;
   setInterval(refresh, 5000);
   $('say').onsubmit = async (e) => {

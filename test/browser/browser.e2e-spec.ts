@@ -60,7 +60,7 @@ describe('a real browser against the sample app', () => {
     return (await app.getUrl()).replace('[::1]', '127.0.0.1');
   }
 
-  it('shows events, and after a server disconnect the page stays CLOSED with exactly one 204', async () => {
+  it('shows events, joins and leaves a group, and after a server disconnect the page stays CLOSED with exactly one 204', async () => {
     const url = await startSample();
     page = await browser.newPage();
     await page.goto(url);
@@ -70,6 +70,15 @@ describe('a real browser against the sample app', () => {
     await page.locator('#text').fill('hello from the browser test');
     await page.locator('#say button').click();
     await page.locator('#log', { hasText: 'chat: hello from the browser test' }).waitFor();
+    await page.locator('#my-groups', { hasText: 'lobby' }).waitFor();
+    await page.locator('#group').fill('room-1');
+    await page.locator('#join').click();
+    await page.locator('#my-groups', { hasText: 'lobby, room-1' }).waitFor();
+    await page.locator('#group-text').fill('only the room hears this');
+    await page.locator('#say-group').click();
+    await page.locator('#log', { hasText: 'chat in room-1: only the room hears this' }).waitFor();
+    await page.locator('#leave').click();
+    await page.locator('#my-groups', { hasText: /^lobby$/ }).waitFor();
     const clientId = await page.locator('#client-id').innerText();
     await page.locator('#clients tr.you').waitFor();
     // `npm run docs:screenshot` refreshes the README's picture; other runs keep the tree clean.
