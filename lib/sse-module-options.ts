@@ -38,9 +38,10 @@ export interface SseModuleOptions {
    */
   storeTimeout?: number;
   /**
-   * Bytes written to a client but not yet read by it, beyond which the client is dropped
-   * (reason `slow`) instead of buffered for without bound. Its EventSource reconnects and, with
-   * an event log, resumes. Default 1 MiB.
+   * Bytes written to a client that the operating system has not taken yet, beyond which the
+   * client is dropped (reason `slow`) instead of buffered for without bound; the kernel's socket
+   * buffers (a few MB on loopback) come on top. Its EventSource reconnects and, with an event
+   * log, resumes. Default 1 MiB.
    */
   maxBufferedBytes?: number;
   /** How long (ms) `disconnect`, `sendToClient` and `countClients` wait for the other instances. Default 2000. */
