@@ -198,6 +198,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     if (client) return this.sendTo(client, event).then(() => true);
     const cluster = this.cluster;
     if (!cluster) return false;
+    this.counters.events++;
     let delivered!: Promise<boolean>;
     await this.outbox.run(this.encode(event, { kind: 'client', clientId }), ({ frame, id, logged }) => {
       // A log that delivers does so on the client's instance; the others are only asked who has it.
