@@ -4,7 +4,7 @@ import { BaseExceptionFilter } from '@nestjs/core';
 import { request } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ClientIdProvider, CookieClientIdProvider, InMemoryEventLog, type SseEvent } from '../../lib/index.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
+import { openRawStream, type RawStream, StreamPool } from '../utils/raw-stream.js';
 import { ControllableStore, RecordingCookieProvider } from '../utils/recording-providers.js';
 import { connectionCount, type SseApp, type SseAppOptions, startSseApp } from '../utils/sse-app.js';
 import { collect, delay, waitFor } from '../utils/wait.js';
@@ -35,10 +35,10 @@ describe('bad input', () => {
   /** A well-behaved client that every case must leave alone. */
   let bystander: RawStream;
   let marks = 0;
-  const streams: RawStream[] = [];
+  const streams = new StreamPool();
   afterEach(async () => {
     jest.restoreAllMocks();
-    streams.splice(0).forEach((stream) => stream.close());
+    streams.closeAll();
     bystander?.close();
     await sseApp?.close();
   });
@@ -120,11 +120,10 @@ describe('bad input', () => {
       const victim = sseApp.sse.getClients()[0]!;
       const disconnected = collect(sseApp.sse.clientDisconnected$);
       for (const forged of [victim.id, `${victim.id}.forged-signature`]) {
-        const stream = await openRawStream(`${sseApp.url}/events`, {
+        const [stream] = await streams.open(`${sseApp.url}/events`, 1, {
           headers: { accept: 'text/event-stream', cookie: `sse_client_id=${forged}` },
         });
-        streams.push(stream);
-        expect(stream.status).toBe(200);
+        expect(stream!.status).toBe(200);
       }
       await waitFor(() => disconnected.length >= reasons.length);
       expect(disconnected.map(({ client, reason }) => [client, reason])).toEqual(reasons.map((reason) => [victim, reason]));

@@ -2,27 +2,21 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { CookieClientIdProvider } from '../../lib/index.js';
 import { openEventSource } from '../utils/browser-like-event-source.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
+import { StreamPool } from '../utils/raw-stream.js';
 import { cookieOf } from '../utils/recording-providers.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
 import { collect, waitFor } from '../utils/wait.js';
 
 describe('maxClients', () => {
   let sseApp: SseApp;
-  const streams: RawStream[] = [];
+  const streams = new StreamPool();
   afterEach(async () => {
     jest.restoreAllMocks();
-    streams.splice(0).forEach((stream) => stream.close());
+    streams.closeAll();
     await sseApp?.close();
   });
 
-  async function fill(count: number, headers?: Record<string, string>): Promise<RawStream[]> {
-    const opened = await Promise.all(
-      Array.from({ length: count }, () => openRawStream(`${sseApp.url}/events`, headers && { headers })),
-    );
-    streams.push(...opened);
-    return opened;
-  }
+  const fill = (count: number, headers?: Record<string, string>) => streams.open(`${sseApp.url}/events`, count, { headers });
 
   it('turns the next connection away with a stream that ends at once and a jittered retry', async () => {
     sseApp = await startSseApp({ sse: { maxClients: 3, keepalive: false } });

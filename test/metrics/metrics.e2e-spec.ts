@@ -1,24 +1,23 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { CookieClientIdProvider, InMemoryNoReconnectStore } from '../../lib/index.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
+import { type RawStream, StreamPool } from '../utils/raw-stream.js';
 import { cookieOf } from '../utils/recording-providers.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
 import { waitFor } from '../utils/wait.js';
 
 describe('metrics and logging', () => {
   let sseApp: SseApp;
-  const streams: RawStream[] = [];
+  const streams = new StreamPool();
   afterEach(async () => {
     jest.restoreAllMocks();
-    streams.splice(0).forEach((stream) => stream.close());
+    streams.closeAll();
     await sseApp?.close();
   });
 
   async function open(headers?: Record<string, string>): Promise<RawStream> {
-    const stream = await openRawStream(`${sseApp.url}/events`, headers && { headers });
-    streams.push(stream);
-    return stream;
+    const [stream] = await streams.open(`${sseApp.url}/events`, 1, { headers });
+    return stream!;
   }
 
   it('counts connects, disconnects by reason, 204s, turned-away connections, events and bytes', async () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { CookieClientIdProvider, RedisBackplane, RedisStreamEventLog } from '../../lib/index.js';
 import { leftSince, noConnectionsOpen, openHandles } from '../utils/handles.js';
-import { openRawStream, type RawStream } from '../utils/raw-stream.js';
+import { openRawStream, type RawStream, StreamPool } from '../utils/raw-stream.js';
 import { ControllableStore, cookieOf, SlowEventLog } from '../utils/recording-providers.js';
 import { assertRedisReachable, REDIS_URL } from '../utils/redis.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
@@ -10,17 +10,16 @@ import { collect, waitFor } from '../utils/wait.js';
 
 describe('graceful shutdown', () => {
   let sseApp: SseApp | undefined;
-  const streams: RawStream[] = [];
+  const streams = new StreamPool();
   beforeAll(() => assertRedisReachable(REDIS_URL));
   afterEach(async () => {
-    streams.splice(0).forEach((stream) => stream.close());
+    streams.closeAll();
     await sseApp?.close();
     sseApp = undefined;
   });
 
   async function open(app: SseApp, count: number, headers?: Record<string, string>): Promise<RawStream[]> {
-    const opened = await Promise.all(Array.from({ length: count }, () => openRawStream(`${app.url}/events`, headers && { headers })));
-    streams.push(...opened);
+    const opened = await streams.open(`${app.url}/events`, count, { headers });
     await waitFor(() => app.sse.getClients().length >= count);
     return opened;
   }

@@ -16,10 +16,15 @@ export interface RawStream {
   close(): void;
 }
 
+export interface RawStreamOptions {
+  method?: string;
+  headers?: Record<string, string>;
+}
+
 /** A plain HTTP client for the stream, parsing what arrives with a spec-compliant parser. */
 export function openRawStream(
   url: string,
-  { method = 'GET', headers = { accept: 'text/event-stream' } }: { method?: string; headers?: Record<string, string> } = {},
+  { method = 'GET', headers = { accept: 'text/event-stream' } }: RawStreamOptions = {},
 ): Promise<RawStream> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => resolve(wrap(res, () => req.destroy())));
@@ -76,4 +81,20 @@ function wrap(res: IncomingMessage, destroy: () => void): RawStream {
   });
   stream.ended.then(notify);
   return stream;
+}
+
+/** The streams one test opens, closed together when it ends (call `closeAll` in afterEach). */
+export class StreamPool {
+  private readonly streams: RawStream[] = [];
+
+  /** `count` streams opened at once. */
+  async open(url: string, count = 1, options?: RawStreamOptions): Promise<RawStream[]> {
+    const opened = await Promise.all(Array.from({ length: count }, () => openRawStream(url, options)));
+    this.streams.push(...opened);
+    return opened;
+  }
+
+  closeAll(): void {
+    this.streams.splice(0).forEach((stream) => stream.close());
+  }
 }
