@@ -57,8 +57,9 @@ export class ClientRegistry {
     return true;
   }
 
-  memberCount(group: string): number {
-    return this.groups.get(group)?.size ?? 0;
+  /** Clients, or members of `group`. */
+  count(group?: string): number {
+    return group === undefined ? this.clients.size : (this.groups.get(group)?.size ?? 0);
   }
 
   isMember(group: string, client: SseClient): boolean {

@@ -1,4 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
+import { messageOf } from './sse.errors.js';
+import { isThenable, withTimeout } from './timeout.js';
 
 /**
  * Logs a dependency going away once, and its return once, however many calls fail in between:
@@ -13,11 +15,38 @@ export class OutageLog {
     private readonly meanwhile: string,
   ) {}
 
+  /**
+   * Calls the dependency and notes whether it answered: settles like the call, rejecting after
+   * `timeout` ms. A synchronous answer (an in-memory log) stays synchronous, and so does a throw.
+   */
+  track<T>(call: () => T | PromiseLike<T>, timeout: number, what: string): T | Promise<T> {
+    let answer: T | PromiseLike<T>;
+    try {
+      answer = call();
+    } catch (error) {
+      this.failed(error);
+      throw error;
+    }
+    if (!isThenable(answer)) {
+      this.recovered();
+      return answer;
+    }
+    return withTimeout(answer, timeout, what).then(
+      (value) => {
+        this.recovered();
+        return value;
+      },
+      (error: unknown) => {
+        this.failed(error);
+        throw error;
+      },
+    );
+  }
+
   failed(error: unknown): void {
     if (this.down) return;
     this.down = true;
-    const reason = error instanceof Error ? error.message : String(error);
-    this.logger.error(`${this.what} is unreachable (${reason}). ${this.meanwhile} Logged once until it is back.`);
+    this.logger.error(`${this.what} is unreachable (${messageOf(error)}). ${this.meanwhile} Logged once until it is back.`);
   }
 
   recovered(): void {

@@ -128,7 +128,7 @@ export class SseClient {
    * with nothing else queued, so a stream is never silent for longer than the interval.
    */
   keepalive(frame: Buffer): void {
-    if (this.replayed !== undefined && Date.now() > this.replayed.until) this.replayed = undefined;
+    this.forgetExpiredReplay();
     if (!this.open || ++this.quietTicks < 2) return;
     this.push(frame);
   }
@@ -160,8 +160,7 @@ export class SseClient {
   flush(): void {
     if (this.pending.length === 0) return;
     if (this.writer.buffered > this.owner.maxBufferedBytes) {
-      this.pending.length = 0;
-      this.pendingBytes = 0;
+      this.clearPending();
       this.owner.overflowed(this);
       return;
     }
@@ -174,9 +173,7 @@ export class SseClient {
       // A write that throws leaves the stream unusable; closing it reports the client gone.
       this.response.destroy();
     }
-    // Reused rather than replaced: this runs for every client on every tick with traffic.
-    this.pending.length = 0;
-    this.pendingBytes = 0;
+    this.clearPending();
   }
 
   /**
@@ -186,7 +183,7 @@ export class SseClient {
   close(endStream: boolean): boolean {
     if (!this.open) return false;
     this.open = false;
-    if (!endStream) this.pending.length = 0;
+    if (!endStream) this.clearPending();
     else {
       this.flush();
       if (!isGone(this.response)) this.response.end();
@@ -195,11 +192,19 @@ export class SseClient {
   }
 
   private wasReplayed(id: string | undefined): boolean {
-    const replayed = this.replayed;
-    if (replayed === undefined || id === undefined) return false;
-    if (Date.now() <= replayed.until) return replayed.ids.has(id);
-    this.replayed = undefined;
-    return false;
+    if (this.replayed === undefined || id === undefined) return false;
+    this.forgetExpiredReplay();
+    return this.replayed?.ids.has(id) ?? false;
+  }
+
+  private forgetExpiredReplay(): void {
+    if (this.replayed !== undefined && Date.now() > this.replayed.until) this.replayed = undefined;
+  }
+
+  /** Reused rather than replaced: flush runs for every client on every tick with traffic. */
+  private clearPending(): void {
+    this.pending.length = 0;
+    this.pendingBytes = 0;
   }
 
   private push(frame: Buffer): void {

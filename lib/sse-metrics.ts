@@ -14,7 +14,7 @@ export interface SseMetrics {
   turnedAway: number;
   /** Events sent from this instance (a broadcast counts once, however many clients get it). */
   events: number;
-  /** Bytes written to streams, keepalives and replays included. */
+  /** Bytes of frames written to open streams, keepalives and replays included; not the `retry:` written with a stream's head. */
   bytes: number;
 }
 

@@ -25,6 +25,7 @@ import { NoopNoReconnectStore } from './no-reconnect/noop-no-reconnect.store.js'
 import { OutageLog } from './outage-log.js';
 import { type ResolvedSseOptions, resolveOptions } from './resolved-options.js';
 import { SendQueue } from './send-queue.js';
+import { messageOf, stackOf } from './sse.errors.js';
 import { MetricsCounters, type SseMetrics } from './sse-metrics.js';
 import { BACKPLANE, CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
 import { SSE_MODULE_OPTIONS } from './sse.module-definition.js';
@@ -49,11 +50,11 @@ export interface SseConnectOptions {
   clientId?: string;
 }
 
-/** An event's bytes, its id, and whether the event log took it. */
+/** An event's bytes, its id, and whether the event log took it and delivers it (see SseEventLog.follow). */
 interface Encoded {
   frame: Buffer;
   id?: string;
-  logged?: boolean;
+  deliveredByLog?: boolean;
 }
 
 const EVERYONE: SseEventAudience = { kind: 'all' };
@@ -198,12 +199,11 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     if (client) return this.sendTo(client, event).then(() => true);
     const cluster = this.cluster;
     if (!cluster) return false;
-    this.counters.events++;
     let delivered!: Promise<boolean>;
-    await this.outbox.run(this.encode(event, { kind: 'client', clientId }), ({ frame, id, logged }) => {
+    await this.outbox.run(this.encode(event, { kind: 'client', clientId }), ({ frame, id, deliveredByLog }) => {
       // A log that delivers does so on the client's instance; the others are only asked who has it.
       const question: ClusterQuestion =
-        logged && this.logDelivers ? { k: 'has', c: clientId } : { k: 'send', c: clientId, f: frame.toString(), i: id };
+        deliveredByLog ? { k: 'has', c: clientId } : { k: 'send', c: clientId, f: frame.toString(), i: id };
       delivered = cluster.askAny(question);
     });
     return delivered;
@@ -211,7 +211,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
 
   /** How many clients are connected (to `group`), on every instance when there is a backplane. */
   async countClients(group?: string): Promise<number> {
-    const here = group === undefined ? this.registry.size : this.registry.memberCount(group);
+    const here = this.registry.count(group);
     return this.cluster ? here + (await this.cluster.askSum({ k: 'count', g: group })) : here;
   }
 
@@ -301,11 +301,9 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
    */
   private async isRefused(clientId: string): Promise<boolean> {
     try {
-      const refused = await this.storeCall(() => this.noReconnect.containsClientId(clientId), 'containsClientId');
-      this.storeOutage.recovered();
-      return refused === true;
-    } catch (error) {
-      this.storeOutage.failed(error);
+      const what = `${NO_RECONNECT_STORE}.containsClientId()`;
+      return (await this.storeOutage.track(() => this.noReconnect.containsClientId(clientId), this.options.storeTimeout, what)) === true;
+    } catch {
       return false;
     }
   }
@@ -322,7 +320,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     try {
       await this.storeCall(() => this.noReconnect.removeClientId(clientId), 'removeClientId');
     } catch (error) {
-      this.logger.error(`${NO_RECONNECT_STORE} could not forget client ${clientId}; it expires with its TTL.`, errorStack(error));
+      this.logger.error(`${NO_RECONNECT_STORE} could not forget client ${clientId}; it expires with its TTL.`, stackOf(error));
     }
     if (isGone(res)) return;
     writeNoContent(res);
@@ -356,30 +354,20 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
       .then((events) => this.welcome(client, events))
       // welcome threw (a bad id from a custom log, or a handler): let the client in without a replay.
       .catch((error: unknown) => {
-        this.logger.error(`Could not replay the events client ${client.id} missed.`, errorStack(error));
+        this.logger.error(`Could not replay the events client ${client.id} missed.`, stackOf(error));
         client.resume([]);
       });
   }
 
   /** Never rejects: a log that cannot answer means nothing can be replayed. */
   private readMissed(lastEventId: string | undefined): SseMissedEvents | Promise<SseMissedEvents> {
-    if (!this.log || lastEventId === undefined) return undefined;
-    const failed = (error: unknown) => {
-      this.logOutage.failed(error);
-      return undefined;
-    };
+    const log = this.log;
+    if (!log || lastEventId === undefined) return undefined;
     try {
-      const missed = this.log.since(lastEventId);
-      if (!isThenable(missed)) {
-        this.logOutage.recovered();
-        return missed;
-      }
-      return withTimeout(missed, this.options.storeTimeout, `${EVENT_LOG}.since()`).then((events) => {
-        this.logOutage.recovered();
-        return events;
-      }, failed);
-    } catch (error) {
-      return failed(error);
+      const missed = this.logOutage.track(() => log.since(lastEventId), this.options.storeTimeout, `${EVENT_LOG}.since()`);
+      return isThenable(missed) ? missed.catch(() => undefined) : missed;
+    } catch {
+      return undefined;
     }
   }
 
@@ -472,25 +460,23 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     try {
       await this.clientIds.releaseClientId(clientId, req, res);
     } catch (error) {
-      this.logger.error(`${CLIENT_ID_PROVIDER}.releaseClientId(${clientId}) failed.`, errorStack(error));
+      this.logger.error(`${CLIENT_ID_PROVIDER}.releaseClientId(${clientId}) failed.`, stackOf(error));
     }
   }
 
   /** Encodes in call order, logs unless a filter picks recipients, then delivers here and elsewhere. */
   private dispatch(event: SseEvent, audience: SseEventAudience, filter: SseClientFilter | undefined): Promise<void> {
     const shared = filter === undefined;
-    this.counters.events++;
     return this.outbox.run(this.encode(event, shared ? audience : undefined), (encoded) => {
-      if (encoded.logged && this.logDelivers) return;
+      if (encoded.deliveredByLog) return;
       this.deliverTo(audience, encoded, filter);
       if (shared) this.cluster?.publishEvent(audience, encoded.frame, encoded.id);
     });
   }
 
   private sendTo(client: SseClient, event: SseEvent): Promise<void> {
-    this.counters.events++;
-    return this.outbox.run(this.encode(event, { kind: 'client', clientId: client.id }), ({ frame, id, logged }) => {
-      if (!(logged && this.logDelivers)) client.enqueue(frame, id);
+    return this.outbox.run(this.encode(event, { kind: 'client', clientId: client.id }), ({ frame, id, deliveredByLog }) => {
+      if (!deliveredByLog) client.enqueue(frame, id);
     });
   }
 
@@ -499,29 +485,26 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
    * gives it an id if it has none. A log that fails is logged once, and the event goes out anyway.
    */
   private encode(event: SseEvent, audience: SseEventAudience | undefined): Encoded | Promise<Encoded> {
+    this.counters.events++;
     const message: SseMessageEvent = typeof event === 'string' ? { data: event } : event;
-    if (!this.log || !audience || message.data === undefined) return { frame: encodeEvent(message) };
+    const log = this.log;
+    if (!log || !audience || message.data === undefined) return { frame: encodeEvent(message) };
     const callerId = message.id === undefined ? undefined : String(message.id);
     const body = serializeEvent({ ...message, id: undefined });
-    const withId = (id: string, logged: boolean): Encoded => ({ frame: encodeLogged(id, body), id, logged });
-    const unlogged = (error: unknown): Encoded => {
-      this.logOutage.failed(error);
-      return callerId === undefined ? { frame: Buffer.from(body) } : withId(callerId, false);
-    };
+    const withId = (id: string, logged: boolean): Encoded => ({
+      frame: encodeLogged(id, body),
+      id,
+      deliveredByLog: logged && this.logDelivers,
+    });
+    const unlogged = (): Encoded => (callerId === undefined ? { frame: Buffer.from(body) } : withId(callerId, false));
     // A bad caller id is refused (TypeError) before anything is logged.
     if (callerId !== undefined) serializeIdLine(callerId);
     try {
-      const id = this.log.append({ id: callerId, body, audience });
-      if (!isThenable(id)) {
-        this.logOutage.recovered();
-        return withId(id, true);
-      }
-      return withTimeout(id, this.options.storeTimeout, `${EVENT_LOG}.append()`).then((logged) => {
-        this.logOutage.recovered();
-        return withId(logged, true);
-      }, unlogged);
-    } catch (error) {
-      return unlogged(error);
+      const what = `${EVENT_LOG}.append()`;
+      const id = this.logOutage.track(() => log.append({ id: callerId, body, audience }), this.options.storeTimeout, what);
+      return isThenable(id) ? id.then((logged) => withId(logged, true), unlogged) : withId(id, true);
+    } catch {
+      return unlogged();
     }
   }
 
@@ -561,7 +544,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     try {
       this.deliverTo(audience, { frame: encodeLogged(id, body), id });
     } catch (error) {
-      this.logger.error(`${EVENT_LOG} gave an event that cannot be written (id ${JSON.stringify(id)}).`, errorStack(error));
+      this.logger.error(`${EVENT_LOG} gave an event that cannot be written (id ${JSON.stringify(id)}).`, stackOf(error));
     }
   }
 
@@ -585,7 +568,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   /** This instance's part of another instance's question. */
   private async answer(question: ClusterQuestion): Promise<number> {
     if (question.k === 'count') {
-      return question.g === undefined ? this.registry.size : this.registry.memberCount(question.g);
+      return this.registry.count(question.g);
     }
     const client = this.registry.get(question.c);
     if (!client) return 0;
@@ -642,10 +625,3 @@ function assertImplements(value: unknown, token: string, methods: string[]): voi
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function errorStack(error: unknown): string | undefined {
-  return error instanceof Error ? error.stack : String(error);
-}

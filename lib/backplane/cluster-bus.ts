@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { SseEventAudience } from '../event-log/event-log.interface.js';
 import { OutageLog } from '../outage-log.js';
 import { BACKPLANE } from '../sse.constants.js';
+import { messageOf, stackOf } from '../sse.errors.js';
 import { SseTimeoutError, withTimeout } from '../timeout.js';
 import type { SseBackplane } from './backplane.interface.js';
 
@@ -126,7 +127,7 @@ export class ClusterBus {
       else if (message.t === 'send') this.node.deliver(message.a, Buffer.from(message.f), message.i);
       else this.node.retry(Buffer.from(message.f));
     } catch (error) {
-      this.logger.error(`Could not handle a message from the ${BACKPLANE}.`, error instanceof Error ? error.stack : String(error));
+      this.logger.error(`Could not handle a message from the ${BACKPLANE}.`, stackOf(error));
     }
   }
 
@@ -135,7 +136,7 @@ export class ClusterBus {
     try {
       answer.v = ask.o === this.instanceId ? 0 : await this.node.answer(ask.q);
     } catch (error) {
-      answer.e = error instanceof Error ? error.message : String(error);
+      answer.e = messageOf(error);
     }
     await this.post({ t: 'answer', o: this.instanceId, to: ask.o, r: ask.r, ...answer }).catch(() => undefined);
   }

@@ -37,7 +37,7 @@ export interface SseAppOptions {
   configure?: (app: INestApplication) => void;
 }
 
-/** `npm test` runs every e2e scenario twice: on Express, and with SSE_PLATFORM=fastify on Fastify. */
+/** `npm test` runs the e2e scenarios twice: on Express, and with SSE_PLATFORM=fastify on Fastify (see jest.config.js). */
 export const PLATFORM = process.env.SSE_PLATFORM === 'fastify' ? 'fastify' : 'express';
 
 /** The application on the platform under test; closing it does not wait for open test streams. */
