@@ -4,6 +4,7 @@ import type { SseEventAudience } from '../event-log/event-log.interface.js';
 import { SseTimeoutError } from '../timeout.js';
 import type { SseBackplane } from './backplane.interface.js';
 import { type ClusterNode, type ClusterQuestion, ClusterBus } from './cluster-bus.js';
+import { delay } from '../../test/utils/wait.js';
 
 /** Pub/sub inside one process: every subscriber gets every message, a tick later, like Redis. */
 class LocalPubSub {
@@ -44,13 +45,12 @@ async function cluster(answers: ((question: ClusterQuestion) => Promise<number>)
 }
 
 const never = () => new Promise<number>(() => undefined);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('ClusterBus', () => {
   it('delivers published events to the other instances, not back to the sender', async () => {
     const { nodes, buses } = await cluster([async () => 0, async () => 0, async () => 0]);
     buses[0]!.publishEvent({ kind: 'group', group: 'g' }, Buffer.from('data: x\n\n'), '7-0');
-    await sleep(10);
+    await delay(10);
     expect(nodes[0]!.delivered).toEqual([]);
     for (const other of nodes.slice(1)) {
       expect(other.delivered).toEqual([{ audience: { kind: 'group', group: 'g' }, frame: 'data: x\n\n', id: '7-0' }]);
@@ -106,7 +106,7 @@ describe('ClusterBus', () => {
       handler('{"t":"answer","o":"x","to":"someone-else","r":1,"v":1}');
     }
     buses[0]!.publishEvent({ kind: 'all' }, Buffer.from('data: ok\n\n'), undefined);
-    await sleep(10);
+    await delay(10);
     expect(nodes[1]!.delivered.map((d) => d.frame)).toEqual(['data: ok\n\n']);
     expect(errors).not.toHaveBeenCalled();
     errors.mockRestore();

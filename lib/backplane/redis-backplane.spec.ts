@@ -3,8 +3,8 @@ import { createClient } from '@redis/client';
 import { randomUUID } from 'node:crypto';
 import { assertRedisReachable, REDIS_URL } from '../../test/utils/redis.js';
 import { RedisBackplane } from './redis-backplane.js';
+import { delay } from '../../test/utils/wait.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('RedisBackplane', () => {
   // A missing Redis must fail this suite, never skip it: CI starts one (see .ci/run).
@@ -21,7 +21,7 @@ describe('RedisBackplane', () => {
     try {
       await expect(one.publish('first')).resolves.toBe(2);
       await expect(two.publish('second')).resolves.toBe(2);
-      await sleep(50);
+      await delay(50);
       expect(got).toEqual({ one: ['first', 'second'], two: ['first', 'second'], other: [] });
     } finally {
       await Promise.all([one, two, other].map((backplane) => backplane.onModuleDestroy()));
@@ -36,7 +36,7 @@ describe('RedisBackplane', () => {
     const got: string[] = [];
     await backplane.subscribe((message) => got.push(message));
     await expect(backplane.publish('hello')).resolves.toBe(1);
-    await sleep(50);
+    await delay(50);
     expect(got).toEqual(['hello']);
     await backplane.onModuleDestroy();
     expect(client.isOpen).toBe(true);

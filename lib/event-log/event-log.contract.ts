@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { SseEventAudience, SseEventLog, SseEventToLog, SseMissedEvents } from './event-log.interface.js';
+import { delay } from '../../test/utils/wait.js';
 
 export interface EventLogUnderTest {
   log: SseEventLog;
@@ -9,7 +10,6 @@ export interface EventLogUnderTest {
 /** Makes a fresh, empty log. */
 export type EventLogFactory = (options: { maxEvents?: number; maxAge?: number }) => Promise<EventLogUnderTest>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const everyone: SseEventAudience = { kind: 'all' };
 const toLog = (body: string, id?: string, audience: SseEventAudience = everyone): SseEventToLog => ({ id, body, audience });
 const ids = (events: SseMissedEvents) => events?.map((event) => event.id);
@@ -75,10 +75,10 @@ export function describeEventLogContract(name: string, create: EventLogFactory):
     it('treats an id older than maxAge as unknown', async () => {
       const short = await fresh({ maxAge: 400 });
       const old = await short.append(toLog('old'));
-      await sleep(250);
+      await delay(250);
       const recent = await short.append(toLog('new'));
       expect(ids(await short.since(old))).toEqual([recent]);
-      await sleep(250);
+      await delay(250);
       expect(await short.since(old)).toBeUndefined();
       expect(ids(await short.since(recent))).toEqual([]);
     });

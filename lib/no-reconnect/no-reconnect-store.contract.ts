@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { NoReconnectStore } from './no-reconnect-store.interface.js';
+import { delay } from '../../test/utils/wait.js';
 
 export interface StoreUnderTest {
   store: NoReconnectStore;
@@ -9,7 +10,6 @@ export interface StoreUnderTest {
 /** Makes a fresh, empty store; `ttl` is the store's own default TTL when given. */
 export type StoreFactory = (options: { ttl?: number }) => Promise<StoreUnderTest>;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What every NoReconnectStore must do. Each implementation runs this same suite. */
 export function describeNoReconnectStoreContract(name: string, create: StoreFactory): void {
@@ -64,7 +64,7 @@ export function describeNoReconnectStoreContract(name: string, create: StoreFact
       await store.addClientId('short', 100);
       await store.addClientId('long', 60_000);
       await expect(store.containsClientId('short')).resolves.toBe(true);
-      await sleep(300);
+      await delay(300);
       await expect(store.containsClientId('short')).resolves.toBe(false);
       await expect(store.containsClientId('long')).resolves.toBe(true);
     });
@@ -74,7 +74,7 @@ export function describeNoReconnectStoreContract(name: string, create: StoreFact
       try {
         await short.store.addClientId('default-ttl');
         await expect(short.store.containsClientId('default-ttl')).resolves.toBe(true);
-        await sleep(300);
+        await delay(300);
         await expect(short.store.containsClientId('default-ttl')).resolves.toBe(false);
       } finally {
         await short.dispose?.();

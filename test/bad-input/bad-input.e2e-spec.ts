@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ClientIdProvider, CookieClientIdProvider, InMemoryEventLog, type SseEvent } from '../../lib/index.js';
 import { openRawStream, type RawStream, StreamPool } from '../utils/raw-stream.js';
-import { ControllableStore, RecordingCookieProvider } from '../utils/recording-providers.js';
+import { ControllableStore, cookieOf, RecordingCookieProvider } from '../utils/recording-providers.js';
 import { connectionCount, type SseApp, type SseAppOptions, startSseApp } from '../utils/sse-app.js';
 import { collect, delay, waitFor } from '../utils/wait.js';
 
@@ -224,7 +224,7 @@ describe('bad input', () => {
       store.removeClientId = () => Promise.reject(new Error('store is down'));
       await start({ sse: { clientIdProvider: CookieClientIdProvider, noReconnectStore: store } });
       const target = await openRawStream(`${sseApp.url}/events`);
-      const cookie = String(target.headers['set-cookie']?.[0]).split(';')[0]!;
+      const cookie = cookieOf(target.headers['set-cookie']);
       const id = cookie.split('=')[1]!;
       await sseApp.sse.disconnect(id);
       const again = await openRawStream(`${sseApp.url}/events`, { headers: { accept: 'text/event-stream', cookie } });

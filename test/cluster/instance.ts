@@ -63,11 +63,6 @@ class ClusterController {
     return { dropped: client !== undefined };
   }
 
-  @Get('clients')
-  clients(): { local: string[] } {
-    return { local: this.sse.getClients().map((client) => client.id) };
-  }
-
   @Get('count')
   count(@Query('group') group?: string): Promise<{ count: number }> {
     return unavailableOnError(this.sse.countClients(group).then((count) => ({ count })));
