@@ -21,6 +21,8 @@ export default {
       displayName: 'express',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.e2e-spec.ts'],
+      // Nest's Express adapter cannot serve HTTP/2.
+      testPathIgnorePatterns: ['/http2/'],
       setupFiles: ['<rootDir>/test/utils/platform/express.ts'],
     },
     {

@@ -18,6 +18,7 @@ import {
 } from './event-serializer.js';
 import { isGone, type SseRequest, type SseResponse, toHttpPair } from './http/http-pair.js';
 import { assertStreamable, writeNoContent, writeStreamHead } from './http/stream-head.js';
+import { StreamConnections, turnOf } from './http/stream-connections.js';
 import { createStreamWriter } from './http/stream-writer.js';
 import { KeepaliveTimer } from './keepalive-timer.js';
 import type { NoReconnectStore } from './no-reconnect/no-reconnect-store.interface.js';
@@ -64,6 +65,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('SseService');
   private readonly registry = new ClientRegistry();
   private readonly batcher = new WriteBatcher();
+  private readonly connections = new StreamConnections();
   private readonly disconnecting = new Map<SseClient, Promise<void>>();
   /** Clients whose replay is being read; see `holdForLater`. */
   private readonly holding = new Set<SseClient>();
@@ -143,6 +145,8 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   async connect(request: SseRequest, response: SseResponse, options: SseConnectOptions = {}): Promise<void> {
     const { req, res, takeOver } = toHttpPair(request, response);
     assertStreamable(req, res);
+    // A connection that pipelines a second stream request is closed (see StreamConnections).
+    if (!this.connections.claim(req, res) || !(await turnOf(req, res))) return takeOver();
     const given = options.clientId;
     const clientId = given === undefined ? await this.acquireClientId(req, res) : checkClientId(given, 'connect() options.clientId');
     if (await this.isRefused(clientId)) {

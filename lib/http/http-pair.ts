@@ -30,6 +30,12 @@ function unwrap(value: unknown): unknown {
   return typeof value === 'object' && value !== null && 'raw' in value ? value.raw : value;
 }
 
+/**
+ * True once nothing more can reach the client: the response ended, or its connection (HTTP/1)
+ * or stream (HTTP/2) is gone. Read through `req.socket`, which a pipelined response waiting its
+ * turn already has, and which over HTTP/2 stands for the stream: `Http2ServerResponse` has no
+ * `destroyed` of its own.
+ */
 export function isGone(res: ServerResponse): boolean {
-  return res.destroyed || res.writableEnded;
+  return res.writableEnded || res.destroyed === true || res.req?.socket?.destroyed === true;
 }

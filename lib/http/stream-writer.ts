@@ -20,11 +20,11 @@ export interface StreamWriter {
  * leaves every response object with a hidden class of its own; Node's `res.write` path then misses
  * its inline caches on every call, which cost a quarter of fan-out throughput when each event is
  * its own write. Sockets all share one class. Everything else (HTTP/2, HTTP/1.0 close-delimited
- * bodies, a response queued behind a pipelined one) goes through `res.write`.
+ * bodies) goes through `res.write`.
  */
 export function createStreamWriter(res: ServerResponse): StreamWriter {
-  // Node gives a response its socket only while that response is the one being written; a
-  // pipelined response waiting its turn has none yet.
+  // Streams open only once their response has its turn on the connection (see turnOf), but
+  // over HTTP/2 `socket` is a stand-in for the session's, which must not be written to.
   const socket = res.socket;
   if (res.chunkedEncoding === true && socket != null) return new ChunkedSocketWriter(res, socket);
   return new ResponseWriter(res);

@@ -3,6 +3,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test, type TestingModule, type TestingModuleBuilder } from '@nestjs/testing';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { SseModule, type SseModuleForRootOptions, SseService } from '../../lib/index.js';
+import { throwawayCertificate } from './tls.js';
 
 @Controller()
 export class StreamController {
@@ -35,13 +36,20 @@ export interface SseAppOptions {
   controllers?: Type[];
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
   configure?: (app: INestApplication) => void;
+  /** HTTP/2 over TLS with a throwaway certificate; Fastify only, as Nest's Express adapter has no h2. */
+  http2?: boolean;
 }
 
 /** `npm test` runs the e2e scenarios twice: on Express, and with SSE_PLATFORM=fastify on Fastify (see jest.config.js). */
 export const PLATFORM = process.env.SSE_PLATFORM === 'fastify' ? 'fastify' : 'express';
 
 /** The application on the platform under test; closing it does not wait for open test streams. */
-export function createApp(moduleRef: TestingModule): INestApplication {
+export function createApp(moduleRef: TestingModule, { http2 = false } = {}): INestApplication {
+  if (http2) {
+    if (PLATFORM !== 'fastify') throw new Error('HTTP/2 tests run on Fastify only: Nest\'s Express adapter cannot serve h2.');
+    const adapter = new FastifyAdapter({ http2: true, https: throwawayCertificate(), forceCloseConnections: true });
+    return moduleRef.createNestApplication(adapter, { logger: false });
+  }
   if (PLATFORM === 'express') return moduleRef.createNestApplication({ logger: false, forceCloseConnections: true });
   return moduleRef.createNestApplication(new FastifyAdapter({ forceCloseConnections: true }), { logger: false });
 }
@@ -54,10 +62,10 @@ export async function startSseApp(options: SseAppOptions = {}): Promise<SseApp> 
   });
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
-  const app = createApp(moduleRef);
+  const app = createApp(moduleRef, { http2: options.http2 });
   options.configure?.(app);
   await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace(/^http:/, options.http2 ? 'https:' : 'http:');
   return { app, sse: app.get(SseService), url, close: () => app.close() };
 }
 

@@ -4,9 +4,9 @@ import type { Observable } from 'rxjs';
 export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `condition` until it holds; rejects after `timeout` ms. */
-export async function waitFor(condition: () => boolean, timeout = 5000): Promise<void> {
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeout = 5000): Promise<void> {
   const deadline = Date.now() + timeout;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms: ${condition}`);
     await delay(10);
   }

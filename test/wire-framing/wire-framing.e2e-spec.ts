@@ -23,6 +23,15 @@ class SelfEndingController {
   }
 }
 
+@Controller()
+class SlowController {
+  @Get('slow')
+  async slow(): Promise<string> {
+    await delay(200);
+    return 'slow done';
+  }
+}
+
 /** Node's own object, under Fastify's wrapper when there is one. */
 function nodeOf<T extends object>(value: T): T {
   return 'raw' in value ? (value.raw as T) : value;
@@ -180,24 +189,37 @@ describe('the bytes on the wire', () => {
     expect(parseEvents(body).map((e) => e.data)).toEqual(['one', 'two']);
   });
 
-  it('frames a pipelined stream correctly once the stream ahead of it ends', async () => {
+  it('frames a stream pipelined behind an ordinary response once its turn comes', async () => {
+    sseApp = await startSseApp({ controllers: [SlowController] });
+    connection = await RawConnection.open(sseApp.url);
+    connection.get('/slow');
+    connection.get('/events');
+    await waitFor(() => sseApp.sse.getClients().length === 1);
+    await sseApp.sse.broadcast('after its turn');
+    await waitFor(() => connection!.text.includes('after its turn'));
+
+    const slowEnd = connection.received.indexOf('slow done') + 'slow done'.length;
+    expect(slowEnd).toBeGreaterThan(8);
+    const stream = readChunked(connection.received.subarray(slowEnd));
+    expect(stream.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(parseEvents(stream.body).map((e) => e.data)).toEqual(['after its turn']);
+  });
+
+  it('takes the next stream request on a connection whose stream the server ended', async () => {
     sseApp = await startSseApp({ sse: { clientIdProvider: CookieClientIdProvider, noReconnectStore: InMemoryNoReconnectStore } });
     connection = await RawConnection.open(sseApp.url);
     connection.get('/events');
-    connection.get('/events');
-    await waitFor(() => sseApp.sse.getClients().length === 2);
-    await sseApp.sse.broadcast('to both');
-    const [ahead, behind] = sseApp.sse.getClients();
-    await sseApp.sse.disconnect(ahead!.id);
-    await sseApp.sse.broadcast('to the one left');
-    await waitFor(() => connection!.text.includes('to the one left'));
+    await waitFor(() => sseApp.sse.getClients().length === 1);
+    await sseApp.sse.broadcast('before');
+    const setCookie = /set-cookie: (sse_client_id=[^;]+)/i.exec(connection.text)![1]!;
+    await sseApp.sse.disconnect(sseApp.sse.getClients()[0]!.id);
+    await waitFor(() => connection!.hasCompleteResponse);
 
+    connection.socket.write(`GET /events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\nCookie: ${setCookie}\r\n\r\n`);
+    await waitFor(() => connection!.text.includes('HTTP/1.1 204'));
     const first = readChunked(connection.received);
-    expect(first.complete).toBe(true);
-    expect(parseEvents(first.body).map((e) => e.data)).toEqual(['to both']);
-    const second = readChunked(first.rest);
-    expect(second.head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
-    expect(parseEvents(second.body).map((e) => e.data)).toEqual(['to both', 'to the one left']);
-    expect(behind!.isConnected).toBe(true);
+    expect(parseEvents(first.body).map((e) => e.data)).toEqual(['before']);
+    expect(first.rest.toString('latin1')).toMatch(/^HTTP\/1\.1 204 No Content\r\n/);
+    expect(connection.socket.destroyed).toBe(false);
   });
 });
