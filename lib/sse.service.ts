@@ -196,13 +196,16 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Sends to the client with `clientId`, wherever it is connected. Resolves false when no
-   * instance has it. `getClient(id)?.send(event)` does the same for clients of this instance only.
+   * instance has it; the event is logged either way, so a client that comes back with an
+   * earlier Last-Event-ID still gets it. `getClient(id)?.send(event)` reaches clients of this
+   * instance only.
    */
   async sendToClient(clientId: string, event: SseEvent): Promise<boolean> {
     const client = this.registry.get(clientId);
     if (client) return this.sendTo(client, event).then(() => true);
     const cluster = this.cluster;
-    if (!cluster) return false;
+    // Logged all the same, so that the client gets it when it comes back with an earlier id.
+    if (!cluster) return this.outbox.run(this.encode(event, { kind: 'client', clientId }), () => undefined).then(() => false);
     let delivered!: Promise<boolean>;
     await this.outbox.run(this.encode(event, { kind: 'client', clientId }), ({ frame, id, deliveredByLog }) => {
       // A log that delivers does so on the client's instance; the others are only asked who has it.

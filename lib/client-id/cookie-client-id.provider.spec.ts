@@ -7,7 +7,7 @@ import { CookieClientIdProvider, type CookieClientIdProviderOptions } from './co
 type Handler = (req: IncomingMessage, res: ServerResponse) => string | void;
 
 /** Runs `handler` inside a real HTTP exchange and returns what the client received. */
-async function exchange(handler: Handler, headers: Record<string, string> = {}) {
+async function exchange(handler: Handler, headers: Record<string, string> = {}, path = '/') {
   let result: string | void = undefined;
   const server: Server = createServer((req, res) => {
     result = handler(req, res);
@@ -17,7 +17,7 @@ async function exchange(handler: Handler, headers: Record<string, string> = {}) 
   const { port } = server.address() as AddressInfo;
   try {
     const setCookie = await new Promise<string[]>((resolve, reject) => {
-      request({ port, host: '127.0.0.1', headers }, (res) => {
+      request({ port, host: '127.0.0.1', headers, path }, (res) => {
         res.resume();
         resolve(res.headers['set-cookie'] ?? []);
       })
@@ -89,6 +89,15 @@ describe('CookieClientIdProvider', () => {
   it('deletes the cookie on release while headers can still be sent', async () => {
     const { setCookie } = await exchange((req, res) => new CookieClientIdProvider().releaseClientId('id', req, res));
     expect(setCookie).toEqual(['sse_client_id=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT']);
+  });
+
+  it("keeps the cookie on a tab's release, because the browser's other tabs share it", async () => {
+    const { setCookie } = await exchange(
+      (req, res) => new CookieClientIdProvider().releaseClientId('id.t1', req, res),
+      {},
+      '/events?sse_tab=t1',
+    );
+    expect(setCookie).toEqual([]);
   });
 
   it('does nothing on release once headers are sent', async () => {

@@ -60,12 +60,22 @@ export class CookieClientIdProvider implements ClientIdProvider {
 
   acquireClientId(req: IncomingMessage, res: ServerResponse): string {
     const browserId = this.browserId(req, res);
-    const tab = this.tabParam === false ? undefined : readQuery(req.url, this.tabParam);
-    return tab !== undefined && TAB.test(tab) ? `${browserId}.${tab}` : browserId;
+    const tab = this.tabOf(req);
+    return tab === undefined ? browserId : `${browserId}.${tab}`;
   }
 
+  /**
+   * Deletes the cookie, so that the browser's next visit is a new client, unless the id was a
+   * tab's: the browser's other tabs share the cookie, and would lose their ids with it.
+   */
   releaseClientId(_clientId: string, req: IncomingMessage, res: ServerResponse): void {
+    if (this.tabOf(req) !== undefined) return;
     appendSetCookie(res, `${this.name}=; ${this.attributes(req)}; ${EXPIRED}`);
+  }
+
+  private tabOf(req: IncomingMessage): string | undefined {
+    const tab = this.tabParam === false ? undefined : readQuery(req.url, this.tabParam);
+    return tab !== undefined && TAB.test(tab) ? tab : undefined;
   }
 
   private browserId(req: IncomingMessage, res: ServerResponse): string {

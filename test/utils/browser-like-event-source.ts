@@ -19,9 +19,13 @@ export interface BrowserLikeEventSource {
  * The `eventsource` package with a cookie jar, because Node's fetch keeps no cookies between
  * requests while a browser's EventSource sends them on every reconnect. `url` may be a function
  * that picks the URL of each (re)connect, like a load balancer in front of several instances.
+ * Sources given one `cookies` jar are the tabs of one browser.
  */
-export function openEventSource(url: string | (() => string), eventTypes: string[] = []): BrowserLikeEventSource {
-  const cookies = new Map<string, string>();
+export function openEventSource(
+  url: string | (() => string),
+  eventTypes: string[] = [],
+  cookies = new Map<string, string>(),
+): BrowserLikeEventSource {
   const statuses: number[] = [];
   const targets: string[] = [];
   const messages: BrowserLikeEventSource['messages'] = [];
