@@ -10,7 +10,7 @@ export {
   NO_RECONNECT_STORE,
   DEFAULT_NO_RECONNECT_TTL,
 } from './sse.constants.js';
-export { SseTimeoutError } from './timeout.js';
+export { SseTimeoutError, type SseCallOptions } from './timeout.js';
 export { SseClientNotConnectedError } from './sse.errors.js';
 export type { SseEvent, SseMessageEvent } from './sse-event.js';
 export type { SseMetrics } from './sse-metrics.js';

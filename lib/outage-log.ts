@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { messageOf } from './sse.errors.js';
-import { isThenable, withTimeout } from './timeout.js';
+import { callWithin, isThenable, type SseCallOptions } from './timeout.js';
 
 /**
  * Logs a dependency going away once, and its return once, however many calls fail in between:
@@ -16,13 +16,13 @@ export class OutageLog {
   ) {}
 
   /**
-   * Calls the dependency and notes whether it answered: settles like the call, rejecting after
-   * `timeout` ms. A synchronous answer (an in-memory log) stays synchronous, and so does a throw.
+   * Calls the dependency with a deadline `timeout` ms away (see callWithin) and notes whether it
+   * answered. A synchronous answer (an in-memory log) stays synchronous, and so does a throw.
    */
-  track<T>(call: () => T | PromiseLike<T>, timeout: number, what: string): T | Promise<T> {
-    let answer: T | PromiseLike<T>;
+  track<T>(call: (options: SseCallOptions) => T | PromiseLike<T>, timeout: number, what: string): T | Promise<T> {
+    let answer: T | Promise<T>;
     try {
-      answer = call();
+      answer = callWithin(call, timeout, what);
     } catch (error) {
       this.failed(error);
       throw error;
@@ -31,7 +31,7 @@ export class OutageLog {
       this.recovered();
       return answer;
     }
-    return withTimeout(answer, timeout, what).then(
+    return answer.then(
       (value) => {
         this.recovered();
         return value;

@@ -371,7 +371,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     const log = this.log;
     if (!log || lastEventId === undefined) return undefined;
     try {
-      const missed = this.logOutage.track(() => log.since(lastEventId), this.options.storeTimeout, `${EVENT_LOG}.since()`);
+      const missed = this.logOutage.track((options) => log.since(lastEventId, options), this.options.storeTimeout, `${EVENT_LOG}.since()`);
       return isThenable(missed) ? missed.catch(() => undefined) : missed;
     } catch {
       return undefined;
@@ -452,6 +452,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     try {
       await this.storeCall(() => this.noReconnect.addClientId(client.id, this.options.noReconnectTtl), 'addClientId');
     } catch (cause) {
+      this.undoAdd(client.id);
       throw new Error(
         `SSE client ${client.id} was not disconnected: ${NO_RECONNECT_STORE} could not remember its id, ` +
           'so its stream was left open rather than ended into a reconnect. Try again once the store is back.',
@@ -461,6 +462,18 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     // The same browser may have reconnected meanwhile; its id is now refused, so end that stream too.
     const target = client.isConnected ? client : this.registry.get(client.id);
     if (target) this.finish(target, 'server');
+  }
+
+  /**
+   * A store that queues writes while it cannot reach its server (a cache over keyv) carries an
+   * add out once it can, after disconnect() has already rejected. The remove queued behind it
+   * undoes it, so that the client is not refused later. Failing is expected here: the store is
+   * away, and its outage is already known.
+   */
+  private undoAdd(clientId: string): void {
+    Promise.resolve()
+      .then(() => this.noReconnect.removeClientId(clientId))
+      .catch(() => undefined);
   }
 
   private async release(clientId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -508,7 +521,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     if (callerId !== undefined) serializeIdLine(callerId);
     try {
       const what = `${EVENT_LOG}.append()`;
-      const id = this.logOutage.track(() => log.append({ id: callerId, body, audience }), this.options.storeTimeout, what);
+      const id = this.logOutage.track((options) => log.append({ id: callerId, body, audience }, options), this.options.storeTimeout, what);
       return isThenable(id) ? id.then((logged) => withId(logged, true), unlogged) : withId(id, true);
     } catch {
       return unlogged();

@@ -1,3 +1,5 @@
+import type { SseCallOptions } from '../timeout.js';
+
 /**
  * Carries SseService's messages between the instances of one application, so that broadcasts,
  * group and client sends, disconnects and client counts reach clients connected to any of them.
@@ -6,6 +8,10 @@
 export interface SseBackplane {
   /** Called once, at startup, with the handler for every message from now on (this instance's own included). */
   subscribe(onMessage: (message: string) => void): Promise<void>;
-  /** Sends `message` to every subscribed instance; resolves to how many received it, this one included. */
-  publish(message: string): Promise<number>;
+  /**
+   * Sends `message` to every subscribed instance; resolves to how many received it, this one
+   * included. A publish still pending at `options.deadline` counts as failed (a question
+   * rejects, an event is lost to the other instances), so it must not be delivered later.
+   */
+  publish(message: string, options?: SseCallOptions): Promise<number>;
 }

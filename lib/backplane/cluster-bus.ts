@@ -4,7 +4,7 @@ import type { SseEventAudience } from '../event-log/event-log.interface.js';
 import { OutageLog } from '../outage-log.js';
 import { BACKPLANE } from '../sse.constants.js';
 import { messageOf, stackOf } from '../sse.errors.js';
-import { SseTimeoutError, withTimeout } from '../timeout.js';
+import { callWithin, SseTimeoutError, withTimeout } from '../timeout.js';
 import type { SseBackplane } from './backplane.interface.js';
 
 /** What one instance asks all the others. */
@@ -158,7 +158,8 @@ export class ClusterBus {
 
   private async post(message: ClusterMessage): Promise<number> {
     try {
-      const receivers = await withTimeout(this.backplane.publish(JSON.stringify(message)), this.timeout, BACKPLANE);
+      const text = JSON.stringify(message);
+      const receivers = await callWithin((options) => this.backplane.publish(text, options), this.timeout, BACKPLANE);
       this.outage.recovered();
       return receivers;
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { OnModuleDestroy } from '@nestjs/common';
+import type { SseCallOptions } from '../timeout.js';
 import { checkRedisSource, ManagedRedisClient, type SseRedisConnectionOptions } from '../redis/redis-client.js';
 import type { SseBackplane } from './backplane.interface.js';
 
@@ -42,8 +43,11 @@ export class RedisBackplane implements SseBackplane, OnModuleDestroy {
     if (subscriber.client.isReady) await listen();
   }
 
-  async publish(message: string): Promise<number> {
-    return Number(await (await this.connection()).command(['PUBLISH', this.channel, message]));
+  /** With `options`, Redis refuses the PUBLISH if it reaches it after the deadline (see SseCallOptions). */
+  async publish(message: string, options?: SseCallOptions): Promise<number> {
+    const redis = await this.connection();
+    const publish = ['PUBLISH', this.channel, message];
+    return Number(await (options ? redis.commandBefore([], publish, options, 'RedisBackplane PUBLISH') : redis.command(publish)));
   }
 
   async onModuleDestroy(): Promise<void> {

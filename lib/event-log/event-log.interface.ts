@@ -1,3 +1,5 @@
+import type { SseCallOptions } from '../timeout.js';
+
 /** Who an event was sent to, so a replay goes only to clients that would have received it. */
 export type SseEventAudience = { kind: 'all' } | { kind: 'group'; group: string } | { kind: 'client'; clientId: string };
 
@@ -26,13 +28,18 @@ export interface SseEventLog {
   /**
    * Keeps an event and returns the id it goes out with: the caller's when `event.id` is set,
    * otherwise a new one. New ids never repeat one given before, across restarts too.
+   *
+   * An append still pending at `options.deadline` counts as failed: the event goes out without
+   * a logged id. A remote log must then make sure it is never logged after all, or a log that
+   * delivers (see `follow`) or replays it hands the event out a second time.
    */
-  append(event: SseEventToLog): string | Promise<string>;
+  append(event: SseEventToLog, options?: SseCallOptions): string | Promise<string>;
   /**
    * The events after the one with `lastEventId`, oldest first; `undefined` when that id is not
-   * (or no longer) in the log, so whether anything was missed cannot be known.
+   * (or no longer) in the log, so whether anything was missed cannot be known. A read still
+   * pending at `options.deadline` counts as failed, and its work can stop (`options.signal`).
    */
-  since(lastEventId: string): SseMissedEvents | Promise<SseMissedEvents>;
+  since(lastEventId: string, options?: SseCallOptions): SseMissedEvents | Promise<SseMissedEvents>;
   /**
    * For a log that several instances share. Called once, at startup: from then on, `onEvent`
    * gets every event any instance appends, in log order. SseService then delivers logged events

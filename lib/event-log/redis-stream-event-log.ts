@@ -1,4 +1,5 @@
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { SseCallOptions } from '../timeout.js';
 import { checkCount, checkDuration } from '../option-validation.js';
 import { checkRedisSource, ManagedRedisClient, type SseRedisConnectionOptions } from '../redis/redis-client.js';
 import type { SseEventAudience, SseEventLog, SseEventToLog, SseLoggedEvent, SseMissedEvents } from './event-log.interface.js';
@@ -94,14 +95,16 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
     return newest?.[0] ?? '0-0';
   }
 
-  async append(event: SseEventToLog): Promise<string> {
+  /** With `options`, Redis refuses the XADD if it reaches it after the deadline (see SseCallOptions). */
+  async append(event: SseEventToLog, options?: SseCallOptions): Promise<string> {
     const redis = await this.connection();
     const fields = ['b', event.body, 'a', JSON.stringify(event.audience)];
     if (event.id !== undefined) {
       fields.push('i', event.id);
       this.markCallerIds(redis);
     }
-    const added = redis.command(['XADD', this.key, 'MAXLEN', String(this.maxEvents), '*', ...fields]);
+    const xadd = ['XADD', this.key, 'MAXLEN', String(this.maxEvents), '*', ...fields];
+    const added = options ? redis.commandBefore([this.key], xadd, options, 'RedisStreamEventLog XADD') : redis.command(xadd);
     this.trimByAge(redis);
     const streamId = String(await added);
     return event.id ?? streamId;

@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { OutageLog } from '../outage-log.js';
-import { withTimeout } from '../timeout.js';
+import { messageOf } from '../sse.errors.js';
+import { SseTimeoutError, withTimeout } from '../timeout.js';
+import { fromRedisTime, RedisClock } from './redis-clock.js';
 
 /**
  * The part of a node-redis 5 client (`createClient()` from `redis`, `@redis/client` or
@@ -11,7 +14,7 @@ export interface SseRedisClient {
   readonly isReady: boolean;
   connect(): Promise<unknown>;
   duplicate(): SseRedisClient;
-  sendCommand(args: string[]): Promise<unknown>;
+  sendCommand(args: string[], options?: { abortSignal?: AbortSignal }): Promise<unknown>;
   subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'ready', listener: () => void): unknown;
@@ -36,15 +39,42 @@ export interface SseRedisConnectionOptions {
 const CLOSE_TIMEOUT = 1000;
 
 /**
+ * Runs the command in ARGV[2..] only if Redis's clock has not yet passed ARGV[1] (ms), and says
+ * what time it was. A command that waited out a hang in the socket reaches Redis after its
+ * sender gave up on it; carried out then, it would take effect twice or stale.
+ */
+const BEFORE_DEADLINE = `local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if now > tonumber(ARGV[1]) then return {now} end
+return {now, redis.call(unpack(ARGV, 2))}`;
+const BEFORE_DEADLINE_SHA = createHash('sha1').update(BEFORE_DEADLINE).digest('hex');
+
+/** What a command that must not run late is sent with. */
+export interface RedisDeadline {
+  /** Epoch ms on this machine's clock after which the command must not run. */
+  deadline: number;
+  /** Aborted when the caller gives up: a command not yet written to the socket is then dropped. */
+  signal?: AbortSignal;
+}
+
+/**
  * A Redis client that this package connects and watches: an outage is logged once, commands
- * fail fast while it lasts, and node-redis reconnects (and resubscribes) by itself.
+ * fail fast while it lasts, node-redis reconnects (and resubscribes) by itself, and closing it
+ * never waits on a Redis that hangs.
  */
 export class ManagedRedisClient {
   readonly client: SseRedisClient;
   private readonly owned: boolean;
   private readonly outage: OutageLog;
+  private readonly clock = new RedisClock();
   private readonly onError = (error: Error) => this.outage.failed(error);
-  private readonly onReady = () => this.outage.recovered();
+  private readonly onReady = () => {
+    this.outage.recovered();
+    void this.readClock();
+  };
+  private pending = 0;
+  private settled?: () => void;
+  private closing = false;
 
   private constructor(client: SseRedisClient, owned: boolean, what: string, meanwhile: string) {
     this.client = client;
@@ -68,32 +98,80 @@ export class ManagedRedisClient {
 
   /** Starts connecting and waits up to `milliseconds` for it; an outage at startup is logged, not thrown. */
   async connect(milliseconds: number): Promise<void> {
-    if (this.client.isOpen) return;
+    if (this.client.isOpen) {
+      if (this.client.isReady) await this.readClock();
+      return;
+    }
     const connected = this.client.connect();
     connected.catch(this.onError);
     await withTimeout(connected, milliseconds, 'Redis').catch(this.onError);
   }
 
-  async command(args: string[]): Promise<unknown> {
+  /** Sends a command; `signal` drops it if it is still queued, unwritten, when the caller gives up. */
+  async command(args: string[], signal?: AbortSignal): Promise<unknown> {
+    this.pending++;
     try {
-      const reply = await this.client.sendCommand(args);
+      const reply = await this.client.sendCommand(args, signal ? { abortSignal: signal } : undefined);
       this.outage.recovered();
       return reply;
     } catch (error) {
-      this.outage.failed(error);
+      // Closing rejects what is still pending; that is no outage.
+      if (!this.closing) this.outage.failed(error);
       throw error;
+    } finally {
+      if (--this.pending === 0) this.settled?.();
     }
   }
 
-  /** `now` drops pending commands, e.g. a blocking read that would hold the close up. */
+  /**
+   * Sends a command that Redis carries out only while its own clock is before `deadline` (with
+   * a quarter of the time left kept for the answer to come back). Rejects when Redis got it
+   * too late and refused it.
+   */
+  async commandBefore(keys: string[], args: string[], { deadline, signal }: RedisDeadline, what: string): Promise<unknown> {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new SseTimeoutError(what, 0);
+    const cutoff = String(this.clock.toRedis(deadline - left / 4));
+    const tail = [String(keys.length), ...keys, cutoff, ...args];
+    const reply = (await this.command(['EVALSHA', BEFORE_DEADLINE_SHA, ...tail], signal).catch((error: unknown) => {
+      if (!messageOf(error).startsWith('NOSCRIPT')) throw error;
+      return this.command(['EVAL', BEFORE_DEADLINE, ...tail], signal);
+    })) as [number, unknown?];
+    this.clock.observe(reply[0]);
+    if (reply.length < 2) throw new Error(`${what} reached Redis after its deadline, so Redis did not carry it out.`);
+    return reply[1];
+  }
+
+  /**
+   * Owned clients are closed once what is pending has settled, or after a second at most: a
+   * Redis that hangs must not hold up shutdown, and its socket must not outlive the app.
+   * `now` drops pending commands at once, e.g. a blocking read.
+   */
   async close({ now = false } = {}): Promise<void> {
+    this.closing = true;
     this.client.off('error', this.onError);
     this.client.off('ready', this.onReady);
     if (!this.owned) return;
     // Errors after this point belong to nobody; without a listener node-redis would crash the process.
     this.client.on('error', () => undefined);
-    if (now) return this.client.destroy();
-    await withTimeout(this.client.close(), CLOSE_TIMEOUT, 'Redis close').catch(() => this.client.destroy());
+    if (!now && this.pending > 0) {
+      await withTimeout(new Promise<void>((resolve) => (this.settled = resolve)), CLOSE_TIMEOUT, 'Redis close').catch(() => undefined);
+    }
+    // Not client.close(): it marks the client closed at once, so a later destroy() does nothing,
+    // and the socket stays open for as long as Redis leaves its commands unanswered.
+    try {
+      this.client.destroy();
+    } catch {
+      // Never connected, or already closed.
+    }
+  }
+
+  private async readClock(): Promise<void> {
+    try {
+      this.clock.observe(fromRedisTime(await this.command(['TIME'])));
+    } catch {
+      // The next command that carries Redis's time sets it; until then both clocks are taken as one.
+    }
   }
 }
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { type BrowserLikeEventSource, openEventSource } from '../utils/browser-like-event-source.js';
 import { delay, waitFor } from '../utils/wait.js';
-import { Instance, PrivateRedis } from './cluster-harness.js';
+import { PrivateRedis } from '../utils/private-redis.js';
+import { Instance } from './cluster-harness.js';
 
 // Three app instances in their own processes, one Redis: the no-reconnect store, the event log
 // and the backplane all go through it. The last tests stop and restart that Redis.

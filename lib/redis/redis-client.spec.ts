@@ -1,0 +1,62 @@
+import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { assertRedisReachable, REDIS_URL } from '../../test/utils/redis.js';
+import { ManagedRedisClient } from './redis-client.js';
+
+describe('ManagedRedisClient', () => {
+  let redis: ManagedRedisClient | undefined;
+  beforeAll(() => assertRedisReachable(REDIS_URL));
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await redis?.close();
+  });
+
+  async function connected(): Promise<ManagedRedisClient> {
+    redis = await ManagedRedisClient.create({ url: REDIS_URL }, 'test', 'Nothing happens meanwhile.');
+    await redis.connect(2000);
+    return redis;
+  }
+
+  it('carries out a command that reaches Redis before its deadline', async () => {
+    const client = await connected();
+    const key = `sse-test:before:${randomUUID()}`;
+    await expect(client.commandBefore([key], ['SET', key, 'on time'], { deadline: Date.now() + 1000 }, 'SET')).resolves.toBe('OK');
+    await expect(client.command(['GET', key])).resolves.toBe('on time');
+    await client.command(['DEL', key]);
+  });
+
+  it('has Redis refuse a command that reaches it after its deadline, as one queued behind a slow one does', async () => {
+    const client = await connected();
+    const key = `sse-test:late:${randomUUID()}`;
+    // Commands of one connection run in order: this one waits out the BLPOP on Redis's side.
+    const blocking = client.command(['BLPOP', `${key}:nothing`, '0.5']);
+    const late = client.commandBefore([key], ['SET', key, 'too late'], { deadline: Date.now() + 200 }, 'SET');
+    await expect(late).rejects.toThrow('SET reached Redis after its deadline, so Redis did not carry it out.');
+    await blocking;
+    await expect(client.command(['GET', key])).resolves.toBeNull();
+  });
+
+  it('drops a command still unwritten when its signal aborts', async () => {
+    const client = await connected();
+    const key = `sse-test:aborted:${randomUUID()}`;
+    const controller = new AbortController();
+    const sent = client.command(['SET', key, 'never'], controller.signal);
+    controller.abort();
+    await expect(sent).rejects.toThrow('The command was aborted');
+    await expect(client.command(['GET', key])).resolves.toBeNull();
+  });
+
+  it('closes within a second while a command hangs, and logs no error for it', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const client = await connected();
+    const hanging = client.command(['BLPOP', `sse-test:${randomUUID()}`, '5']);
+    const started = Date.now();
+    await client.close();
+    expect(Date.now() - started).toBeLessThan(1500);
+    await expect(hanging).rejects.toThrow();
+    expect(client.client.isOpen).toBe(false);
+    expect(errors).not.toHaveBeenCalled();
+    redis = undefined;
+  });
+});
