@@ -19,11 +19,17 @@ export interface SseClientOwner {
   disconnectClient(client: SseClient): Promise<void>;
 }
 
-/** A logged event's frame, with the id that lets a resumed client skip a second copy of it. */
-export interface SseReplayFrame {
-  frame: Buffer;
-  id: string;
+/**
+ * What a resuming client missed: the frames to write, in order, and the ids of the events in
+ * them, so that a second, live copy of one is skipped. Shared by the clients of a reconnect
+ * storm that resume alike, so nothing in it is changed.
+ */
+export interface SseReplay {
+  readonly frames: readonly Buffer[];
+  readonly ids: ReadonlySet<string>;
 }
+
+export const NO_REPLAY: SseReplay = { frames: [], ids: new Set() };
 
 /**
  * How long a resumed client skips live copies of events its replay held. A live copy can trail
@@ -38,7 +44,7 @@ const REPLAY_OVERLAP = 10_000;
 export class SseClient {
   /** Application state for this connection (user id, tenant, ...). Not kept across reconnects. */
   readonly properties = new Map<string, unknown>();
-  private readonly pending: Buffer[] = [];
+  private pending: Buffer[] = [];
   private pendingBytes = 0;
   private quietTicks = 0;
   private open = true;
@@ -47,7 +53,7 @@ export class SseClient {
    * check were not meant for this client yet, and go out at resume only if the check then passes.
    */
   private held?: [frame: Buffer, id: string | undefined, meantFor?: () => boolean][];
-  private replayed?: { ids: Set<string>; until: number };
+  private replayed?: { ids: ReadonlySet<string>; until: number };
 
   /** @internal */
   constructor(
@@ -104,21 +110,19 @@ export class SseClient {
    * @internal Writes `replay` ahead of everything queued or held so far (nothing has left yet),
    * dropping held frames the replay already holds, and skips live copies of them for a while.
    */
-  resume(replay: SseReplayFrame[]): void {
+  resume(replay: SseReplay): void {
     const held = this.held ?? [];
     this.held = undefined;
     if (!this.open) return;
-    if (replay.length > 0) this.replayed = { ids: new Set(replay.map(({ id }) => id)), until: Date.now() + REPLAY_OVERLAP };
-    const frames = replay.map(({ frame }) => frame);
+    if (replay.ids.size > 0) this.replayed = { ids: replay.ids, until: Date.now() + REPLAY_OVERLAP };
+    const ahead = [...replay.frames];
     for (const [frame, id, meantFor] of held) {
-      if ((meantFor === undefined || meantFor()) && !this.wasReplayed(id)) frames.push(frame);
+      if ((meantFor === undefined || meantFor()) && !this.wasReplayed(id)) ahead.push(frame);
     }
-    if (frames.length === 0) return;
+    if (ahead.length === 0) return;
     const wasIdle = this.pending.length === 0;
-    // A loop rather than unshift(...frames), which overflows the stack on a long replay.
-    const queued = this.pending.splice(0);
-    for (const frame of [frames, queued].flat()) this.pending.push(frame);
-    for (const frame of frames) this.pendingBytes += frame.length;
+    this.pending = ahead.concat(this.pending);
+    for (const frame of ahead) this.pendingBytes += frame.length;
     this.quietTicks = 0;
     if (wasIdle) this.owner.schedule(this);
   }

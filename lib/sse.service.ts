@@ -30,7 +30,7 @@ import { messageOf, stackOf } from './sse.errors.js';
 import { MetricsCounters, type SseMetrics } from './sse-metrics.js';
 import { BACKPLANE, CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
 import { SSE_MODULE_OPTIONS } from './sse.module-definition.js';
-import { SseClient, type SseClientOwner, type SseReplayFrame } from './sse-client.js';
+import { NO_REPLAY, SseClient, type SseClientOwner, type SseReplay } from './sse-client.js';
 import type {
   SseClientConnectedEvent,
   SseClientDisconnectedEvent,
@@ -78,6 +78,8 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   /** The log delivers what it logged (see SseEventLog.follow), so sends of logged events stop at the log. */
   private readonly logDelivers: boolean;
   private readonly outbox = new SendQueue();
+  private readonly replayFrames = new WeakMap<SseLoggedEvent, Buffer>();
+  private readonly sharedReplays = new WeakMap<readonly SseLoggedEvent[], SseReplay | null>();
   private readonly cluster?: ClusterBus;
   private readonly storeOutage = new OutageLog(
     this.logger,
@@ -362,7 +364,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
       // welcome threw (a bad id from a custom log, or a handler): let the client in without a replay.
       .catch((error: unknown) => {
         this.logger.error(`Could not replay the events client ${client.id} missed.`, stackOf(error));
-        client.resume([]);
+        client.resume(NO_REPLAY);
       });
   }
 
@@ -384,7 +386,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     if (!client.isConnected) return;
     this.connected.next({ client, request: client.request, lastEventId: client.lastEventId, resumed: missed !== undefined });
     // After it, so the groups its handlers joined count.
-    client.resume(missed ? this.replayable(client, missed) : []);
+    client.resume(missed ? this.replayFor(client, missed) : NO_REPLAY);
   }
 
   /**
@@ -528,10 +530,31 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private replayable(client: SseClient, events: NonNullable<SseMissedEvents>): SseReplayFrame[] {
-    return events
-      .filter(({ audience }) => this.reaches(audience, client))
-      .map(({ id, body }) => ({ frame: encodeLogged(id, body), id }));
+  /** What `events` hold for this client: all of them, or those sent to its groups or to it. */
+  private replayFor(client: SseClient, events: readonly SseLoggedEvent[]): SseReplay {
+    if (events.length === 0) return NO_REPLAY;
+    let forEveryone = this.sharedReplays.get(events);
+    if (forEveryone === undefined) this.sharedReplays.set(events, (forEveryone = this.replayForEveryone(events)));
+    if (forEveryone !== null) return forEveryone;
+    const reaching = events.filter(({ audience }) => this.reaches(audience, client));
+    return { frames: reaching.map((event) => this.replayFrame(event)), ids: new Set(reaching.map(({ id }) => id)) };
+  }
+
+  /**
+   * A log that answers the clients of a reconnect storm with the same array (RedisStreamEventLog
+   * does) gets one replay built for all of them, when every event in it went to everyone: one
+   * buffer and one set of ids, rather than a thousand frames and a set per client.
+   */
+  private replayForEveryone(events: readonly SseLoggedEvent[]): SseReplay | null {
+    if (!events.every(({ audience }) => audience.kind === 'all')) return null;
+    return { frames: [Buffer.concat(events.map((event) => this.replayFrame(event)))], ids: new Set(events.map(({ id }) => id)) };
+  }
+
+  /** Each logged event is encoded once, however many clients it is replayed to. */
+  private replayFrame(event: SseLoggedEvent): Buffer {
+    let frame = this.replayFrames.get(event);
+    if (frame === undefined) this.replayFrames.set(event, (frame = encodeLogged(event.id, event.body)));
+    return frame;
   }
 
   private reaches(audience: SseEventAudience, client: SseClient): boolean {

@@ -27,6 +27,39 @@ async function withTwoLogs(test: (a: RedisStreamEventLog, b: RedisStreamEventLog
   }
 }
 
+type SentCommands = string[] & { onSend?: (command: string) => void };
+
+/**
+ * A log on a client of the test's own, whose connections (duplicates included) record the
+ * name of every command they send into `sent`.
+ */
+async function withCountingLog(test: (log: RedisStreamEventLog, sent: SentCommands) => Promise<void>): Promise<void> {
+  const sent: SentCommands = [];
+  const counting = <T extends { sendCommand: unknown; duplicate: () => T }>(client: T): T => {
+    const send = (client.sendCommand as (...args: unknown[]) => Promise<unknown>).bind(client);
+    const duplicate = client.duplicate.bind(client);
+    client.sendCommand = ((args: string[], ...rest: unknown[]) => {
+      sent.push(args[0]!);
+      sent.onSend?.(args[0]!);
+      return send(args, ...rest);
+    }) as T['sendCommand'];
+    client.duplicate = () => counting(duplicate());
+    return client;
+  };
+  const client = counting(createClient({ url: REDIS_URL }));
+  await client.connect();
+  const key = `sse-test:${randomUUID()}`;
+  const log = new RedisStreamEventLog({ client, key });
+  try {
+    await log.onModuleInit();
+    await test(log, sent);
+  } finally {
+    await deleteKey(key);
+    await log.onModuleDestroy();
+    await client.close();
+  }
+}
+
 describe('RedisStreamEventLog', () => {
   // A missing Redis must fail this suite, never skip it: CI starts one (see .ci/run).
   beforeAll(() => assertRedisReachable(REDIS_URL));
@@ -105,18 +138,7 @@ describe('RedisStreamEventLog', () => {
   });
 
   it('never scans a stream that was given no caller id, so a made-up Last-Event-ID costs one lookup', async () => {
-    const client = createClient({ url: REDIS_URL });
-    await client.connect();
-    const key = `sse-test:${randomUUID()}`;
-    const sent: string[] = [];
-    const send = client.sendCommand.bind(client);
-    client.sendCommand = ((args: string[], ...rest: unknown[]) => {
-      sent.push(args[0]!);
-      return (send as (...a: unknown[]) => Promise<unknown>)(args, ...rest);
-    }) as typeof client.sendCommand;
-    const log = new RedisStreamEventLog({ client, key });
-    try {
-      await log.onModuleInit();
+    await withCountingLog(async (log, sent) => {
       for (let i = 0; i < 600; i++) await log.append({ body: String(i), audience: all });
       sent.length = 0;
       await expect(log.since('made-up')).resolves.toBeUndefined();
@@ -127,11 +149,42 @@ describe('RedisStreamEventLog', () => {
       await expect(log.since('caller-1')).resolves.toEqual([]);
       await expect(log.since('made-up')).resolves.toBeUndefined();
       expect(sent.filter((command) => command === 'XREVRANGE').length).toBeGreaterThan(1);
-    } finally {
-      await deleteKey(key);
-      await log.onModuleDestroy();
-      await client.close();
-    }
+    });
+  });
+
+  it('answers a storm of reads with one lookup per id and one read of the stream', async () => {
+    await withCountingLog(async (log, sent) => {
+      const from = await Promise.all([log.append({ body: 'a', audience: all }), log.append({ body: 'b', audience: all })]);
+      for (let i = 0; i < 2500; i++) void log.append({ body: String(i), audience: all });
+      await log.append({ body: 'last', audience: all });
+      sent.length = 0;
+      const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => log.since(from[i % 2]!)));
+      expect(answers.filter((missed) => missed?.length === 2502)).toHaveLength(150);
+      expect(answers.filter((missed) => missed?.length === 2501)).toHaveLength(150);
+      // Two ids looked up, then the stream read once in pages of 1000; one call each would have been 300.
+      expect(sent.filter((command) => command === 'XRANGE').length).toBe(2 + 3);
+    });
+  });
+
+  it('drops a read whose callers gave up before it began, and stops one whose callers gave up during it', async () => {
+    await withCountingLog(async (log, sent) => {
+      const from = await log.append({ body: 'from here', audience: all });
+      for (let i = 0; i < 3000; i++) void log.append({ body: String(i), audience: all });
+      await log.append({ body: 'last', audience: all });
+      const controller = new AbortController();
+      sent.length = 0;
+      const early = log.since(from, { deadline: Date.now() + 1000, signal: controller.signal });
+      controller.abort(new Error('gave up'));
+      await expect(early).rejects.toThrow('gave up');
+      expect(sent).toEqual([]);
+
+      const later = new AbortController();
+      // Gives up once the first page of the four is asked for.
+      sent.onSend = (command) => command === 'XRANGE' && sent.filter((c) => c === 'XRANGE').length === 2 && later.abort(new Error('gave up too'));
+      const during = log.since(from, { deadline: Date.now() + 1000, signal: later.signal });
+      await expect(during).rejects.toThrow('gave up too');
+      expect(sent.filter((command) => command === 'XRANGE')).toHaveLength(2);
+    });
   });
 
   it('uses a client you pass, and leaves it open', async () => {

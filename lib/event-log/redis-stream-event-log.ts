@@ -2,7 +2,8 @@ import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { SseCallOptions } from '../timeout.js';
 import { checkCount, checkDuration } from '../option-validation.js';
 import { checkRedisSource, ManagedRedisClient, type SseRedisConnectionOptions } from '../redis/redis-client.js';
-import type { SseEventAudience, SseEventLog, SseEventToLog, SseLoggedEvent, SseMissedEvents } from './event-log.interface.js';
+import type { SseEventLog, SseEventToLog, SseLoggedEvent, SseMissedEvents } from './event-log.interface.js';
+import { RedisStreamReplay, STREAM_ID, type StreamEntry, toLoggedEvent } from './redis-stream-replay.js';
 
 export interface RedisStreamEventLogOptions extends SseRedisConnectionOptions {
   /** The stream's key. Instances that share it share their events. Default `nestjs-sse:events`. */
@@ -13,19 +14,11 @@ export interface RedisStreamEventLogOptions extends SseRedisConnectionOptions {
   maxAge?: number;
 }
 
-/**
- * A stream entry id, `<ms>-<n>`: the ids this log gives to events sent without one. Digits are
- * bounded so that Redis, whose ids are two 64-bit numbers, never refuses one as invalid.
- */
-const STREAM_ID = /^(\d{1,16})-\d{1,19}$/;
-const SCAN_PAGE = 500;
 const CONNECT_WAIT = 2000;
 const READ_BATCH = '1000';
 const READ_BLOCK = '5000';
 const RETRY_READ = 250;
 const MEANWHILE = 'Events go out without ids and are not logged; clients that reconnect meanwhile get no replay.';
-
-type StreamEntry = [id: string, fields: string[]];
 
 /**
  * The last events of every instance, in one Redis stream. Redis gives events sent without an id
@@ -38,7 +31,9 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
   private readonly key: string;
   private readonly maxEvents: number;
   private readonly maxAge: number | undefined;
+  private readonly replay: RedisStreamReplay;
   private redis?: Promise<ManagedRedisClient>;
+  private replayReads?: Promise<ManagedRedisClient>;
   private reader?: ManagedRedisClient;
   private closed = false;
   private trimmedAt = 0;
@@ -49,15 +44,22 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
     this.key = options.key ?? 'nestjs-sse:events';
     this.maxEvents = checkCount(options.maxEvents ?? 10_000, 'RedisStreamEventLog maxEvents');
     this.maxAge = options.maxAge === undefined ? undefined : checkDuration(options.maxAge, 'RedisStreamEventLog maxAge');
+    const source = {
+      key: this.key,
+      hasCallerIds: async (redis: ManagedRedisClient) => (await redis.command(['EXISTS', this.callerIdsKey])) === 1,
+      isTooOld: (position: string) => this.isTooOld(position),
+    };
+    this.replay = new RedisStreamReplay(source, () => this.replayConnection());
   }
 
   async onModuleInit(): Promise<void> {
-    await (await this.connection()).connect(CONNECT_WAIT);
+    await Promise.all([(await this.connection()).connect(CONNECT_WAIT), this.replayConnection()]);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
-    await Promise.all([this.reader?.close({ now: true }), this.redis?.then((redis) => redis.close())]);
+    const closing = [this.redis, this.replayReads].map((redis) => redis?.then((connection) => connection.close()));
+    await Promise.all([this.reader?.close({ now: true }), ...closing]);
   }
 
   /**
@@ -128,35 +130,9 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
     redis.command(['XTRIM', this.key, 'MINID', String(now - this.maxAge)]).catch(() => undefined);
   }
 
-  async since(lastEventId: string): Promise<SseMissedEvents> {
-    const redis = await this.connection();
-    const position = await this.positionOf(redis, lastEventId);
-    if (position === undefined || this.isTooOld(position)) return undefined;
-    const entries = (await redis.command(['XRANGE', this.key, `(${position}`, '+'])) as StreamEntry[];
-    return entries.map(toLoggedEvent);
-  }
-
-  /**
-   * The stream entry of the event that went out as `eventId`. An id shaped like the ones this log
-   * gives is looked up directly and never scanned for, so resuming from one trimmed away is cheap.
-   */
-  private async positionOf(redis: ManagedRedisClient, eventId: string): Promise<string | undefined> {
-    if (!STREAM_ID.test(eventId)) return this.scanForCallerId(redis, eventId);
-    const [entry] = (await redis.command(['XRANGE', this.key, eventId, eventId])) as StreamEntry[];
-    return entry && field(entry[1], 'i') === undefined ? entry[0] : undefined;
-  }
-
-  /** Newest first, because a client resuming missed the latest events, not the oldest. */
-  private async scanForCallerId(redis: ManagedRedisClient, eventId: string): Promise<string | undefined> {
-    if (!(await redis.command(['EXISTS', this.callerIdsKey]))) return undefined;
-    let end = '+';
-    for (;;) {
-      const page = (await redis.command(['XREVRANGE', this.key, end, '-', 'COUNT', String(SCAN_PAGE)])) as StreamEntry[];
-      const match = page.find(([, fields]) => field(fields, 'i') === eventId);
-      if (match) return match[0];
-      if (page.length < SCAN_PAGE) return undefined;
-      end = `(${page[page.length - 1]![0]}`;
-    }
+  /** What a client resuming from `lastEventId` missed; reads of a reconnect storm are merged (see RedisStreamReplay). */
+  since(lastEventId: string, options?: SseCallOptions): Promise<SseMissedEvents> {
+    return this.replay.since(lastEventId, options);
   }
 
   private isTooOld(position: string): boolean {
@@ -167,17 +143,14 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
     this.redis ??= ManagedRedisClient.create(this.options, 'RedisStreamEventLog', MEANWHILE);
     return this.redis;
   }
-}
 
-function toLoggedEvent([streamId, fields]: StreamEntry): SseLoggedEvent {
-  return {
-    id: field(fields, 'i') ?? streamId,
-    body: field(fields, 'b') ?? '',
-    audience: JSON.parse(field(fields, 'a') ?? '{"kind":"all"}') as SseEventAudience,
-  };
-}
-
-function field(fields: string[], name: string): string | undefined {
-  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
+  /** Replays get a connection of their own, so that a storm of them never holds appends up. */
+  private replayConnection(): Promise<ManagedRedisClient> {
+    this.replayReads ??= this.connection().then(async (main) => {
+      const replay = main.duplicate('RedisStreamEventLog replay', MEANWHILE);
+      await replay.connect(CONNECT_WAIT);
+      return replay;
+    });
+    return this.replayReads;
+  }
 }

@@ -67,9 +67,28 @@ class ChunkedSocketWriter implements StreamWriter {
   }
 
   write(frames: readonly Buffer[], bytes: number): void {
-    this.socket.write(frames.length === 1 ? framedOnce(frames[0]!) : chunk(frames, bytes));
+    if (frames.length === 1) this.socket.write(framedOnce(frames[0]!));
+    else if (bytes < COPY_LIMIT || frames.length > WRITEV_LIMIT) this.socket.write(chunk(frames, bytes));
+    else this.writeUncopied(frames, bytes);
+  }
+
+  /**
+   * A replay shared by many clients, with a few live frames behind it: handed to the kernel in
+   * one writev as it is, rather than copied into a buffer of its own for every client.
+   */
+  private writeUncopied(frames: readonly Buffer[], bytes: number): void {
+    this.socket.cork();
+    this.socket.write(`${bytes.toString(16)}\r\n`, 'latin1');
+    for (const frame of frames) this.socket.write(frame);
+    this.socket.write(CRLF);
+    this.socket.uncork();
   }
 }
+
+/** Below this, copying frames into one chunk costs less than handing them over one by one. */
+const COPY_LIMIT = 64 * 1024;
+/** Each write costs a little bookkeeping; past a few frames, one copy is cheaper. */
+const WRITEV_LIMIT = 16;
 
 function chunk(frames: readonly Buffer[], bytes: number): Buffer {
   const head = Buffer.from(`${bytes.toString(16)}\r\n`, 'latin1');

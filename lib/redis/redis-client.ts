@@ -37,6 +37,8 @@ export interface SseRedisConnectionOptions {
 }
 
 const CLOSE_TIMEOUT = 1000;
+/** The part of a command's time kept for its answer to travel back, after Redis's cutoff. */
+const REPLY_SHARE = 10;
 
 /**
  * Runs the command in ARGV[2..] only if Redis's clock has not yet passed ARGV[1] (ms), and says
@@ -115,8 +117,9 @@ export class ManagedRedisClient {
       this.outage.recovered();
       return reply;
     } catch (error) {
-      // Closing rejects what is still pending; that is no outage.
-      if (!this.closing) this.outage.failed(error);
+      // Closing rejects what is still pending, and a caller that gave up drops what it had not
+      // sent yet: neither says anything about Redis.
+      if (!this.closing && !signal?.aborted) this.outage.failed(error);
       throw error;
     } finally {
       if (--this.pending === 0) this.settled?.();
@@ -124,14 +127,14 @@ export class ManagedRedisClient {
   }
 
   /**
-   * Sends a command that Redis carries out only while its own clock is before `deadline` (with
-   * a quarter of the time left kept for the answer to come back). Rejects when Redis got it
-   * too late and refused it.
+   * Sends a command that Redis carries out only while its own clock is before `deadline` (less
+   * a tenth of the time left, for the answer to come back). Rejects when Redis got it too late
+   * and refused it.
    */
   async commandBefore(keys: string[], args: string[], { deadline, signal }: RedisDeadline, what: string): Promise<unknown> {
     const left = deadline - Date.now();
     if (left <= 0) throw new SseTimeoutError(what, 0);
-    const cutoff = String(this.clock.toRedis(deadline - left / 4));
+    const cutoff = String(this.clock.toRedis(deadline - left / REPLY_SHARE));
     const tail = [String(keys.length), ...keys, cutoff, ...args];
     const reply = (await this.command(['EVALSHA', BEFORE_DEADLINE_SHA, ...tail], signal).catch((error: unknown) => {
       if (!messageOf(error).startsWith('NOSCRIPT')) throw error;

@@ -76,7 +76,7 @@ describe('bad input', () => {
       // An id longer than any this module sends is not even looked up.
       const lookedUp = lastEventId.length <= 1024;
       expect(connected[0]!.lastEventId).toBe(lookedUp ? lastEventId : undefined);
-      expect(since.mock.calls).toEqual(lookedUp ? [[lastEventId]] : []);
+      expect(since.mock.calls.map(([id]) => id)).toEqual(lookedUp ? [lastEventId] : []);
       await expectBystanderServed();
       // Nothing was replayed: the first event it gets is the live one.
       await stream.until((s) => s.events.length === 1);

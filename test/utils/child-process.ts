@@ -17,14 +17,15 @@ function collectLines(child: ChildProcess, into: string[], onLine?: (line: strin
 }
 
 /** Collects what `child` prints into `output`, and resolves with the first line that matches `pattern`. */
-export function untilLine(child: ChildProcess, pattern: RegExp, what: string, output: string[] = []): Promise<string> {
+export function untilLine(child: ChildProcess, pattern: RegExp, what: string, output: string[] = [], timeout = 20_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`${what} did not start within 20 s:\n${output.join('\n')}`)), 20_000);
+    const said = () => `${what} printed no line matching ${pattern} within ${timeout / 1000} s:\n${output.join('\n')}`;
+    const timer = setTimeout(() => fail(new Error(said())), timeout);
     const fail = (error: Error) => {
       clearTimeout(timer);
       reject(error);
     };
-    child.once('exit', (code) => fail(new Error(`${what} exited with ${code} before it was ready:\n${output.join('\n')}`)));
+    child.once('exit', (code) => fail(new Error(`${what} exited with ${code} first. ${said()}`)));
     child.once('error', fail);
     collectLines(child, output, (line) => {
       if (!pattern.test(line)) return;

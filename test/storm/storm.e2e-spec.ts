@@ -1,0 +1,62 @@
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { RedisStreamEventLog, type SseClientConnectedEvent } from '../../lib/index.js';
+import { untilLine } from '../utils/child-process.js';
+import { openRawStream } from '../utils/raw-stream.js';
+import { assertRedisReachable, REDIS_URL } from '../utils/redis.js';
+import { type SseApp, startSseApp } from '../utils/sse-app.js';
+import { collect } from '../utils/wait.js';
+import type { StormResult } from './storm-clients.js';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const CLIENTS = 1000;
+const MISSED = 1000;
+const LIVE = 20;
+const PADDING = 'x'.repeat(200);
+
+// Every browser of an instance reconnects at once with a Last-Event-ID (after a deploy, a
+// network blip), against a healthy Redis. The clients run in a process of their own
+// (storm-clients.ts), which opens its connections first and then writes every request at once.
+describe('a reconnect storm on RedisStreamEventLog', () => {
+  let sseApp: SseApp | undefined;
+  beforeAll(() => assertRedisReachable(REDIS_URL));
+  afterEach(() => sseApp?.close());
+
+  it(`resumes each of ${CLIENTS} clients ${MISSED} events back exactly once, with what is sent meanwhile`, async () => {
+    const app = (sseApp = await startSseApp({
+      sse: { keepalive: false, eventLog: new RedisStreamEventLog({ url: REDIS_URL, key: `sse-test:storm:${randomUUID()}` }) },
+    }));
+    const first = await openRawStream(`${app.url}/events`);
+    await app.sse.broadcast('seen');
+    await first.until((stream) => stream.events.length === 1);
+    const lastSeen = first.events[0]!.id!;
+    first.close();
+    const missed = Array.from({ length: MISSED }, (_, n) => `missed ${n} ${PADDING}`);
+    for (const data of missed) void app.sse.broadcast(data);
+    await app.sse.broadcast('sent');
+    const live = Array.from({ length: LIVE }, (_, n) => `live ${n}`);
+    const expected = createHash('sha1').update([...missed, 'sent', ...live].join('\n')).digest('hex');
+
+    const args = ['--import', here('../utils/ts-loader/register.mjs'), here('./storm-clients.ts')];
+    const clients = spawn(process.execPath, [...args, app.url, lastSeen, String(CLIENTS), expected, live[LIVE - 1]!], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    await untilLine(clients, /^READY$/, 'the storm clients', output);
+    const connected = collect(app.sse.clientConnected$);
+    const reported = untilLine(clients, /^RESULT /, 'the storm clients', [], 60_000);
+    clients.stdin!.write('GO\n');
+    for (const data of live) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      await app.sse.broadcast(data);
+    }
+    const result = JSON.parse((await reported).slice('RESULT '.length)) as StormResult;
+    clients.stdin!.end();
+
+    // Before, most clients of such a storm were not resumed: every replay read timed out.
+    expect(connected.filter(({ resumed }: SseClientConnectedEvent) => !resumed).length).toBe(0);
+    expect(result).toEqual({ exact: CLIENTS, wrong: [] });
+  }, 90_000);
+});
