@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { CookieClientIdProvider, SseModule } from 'nestjs-sse';
-import { ClientsController } from './clients.controller.js';
+import { AdminController } from './admin.controller.js';
+import { cookieSecret } from './cookie-secret.js';
 import { EventsController } from './events.controller.js';
+import { MeController } from './me.controller.js';
 import { PageController } from './page.controller.js';
 import { clusterOptions } from './sse-options.js';
 import { TickerService } from './ticker.service.js';
@@ -10,8 +12,8 @@ import { TickerService } from './ticker.service.js';
   imports: [
     SseModule.forRoot({
       // The cookie keeps a browser's id across reconnects, which is what lets disconnect() stick.
-      // With SSE_COOKIE_SECRET set, ids are signed, so nobody can take over a client by copying its id.
-      clientIdProvider: new CookieClientIdProvider({ path: '/events', secret: process.env.SSE_COOKIE_SECRET }),
+      // Ids are signed, so nobody can take over a client by copying its id into a cookie.
+      clientIdProvider: { useFactory: () => new CookieClientIdProvider({ path: '/events', secret: cookieSecret() }) },
       reconnectInterval: 2000,
       // Pages tell a restart from a lost connection.
       shutdownEvent: { type: 'shutdown', data: 'restarting' },
@@ -23,7 +25,7 @@ import { TickerService } from './ticker.service.js';
       ...clusterOptions(),
     }),
   ],
-  controllers: [PageController, EventsController, ClientsController],
+  controllers: [PageController, EventsController, MeController, AdminController],
   providers: [TickerService],
 })
 export class AppModule {}

@@ -1,18 +1,20 @@
 import { Controller, Get, type OnModuleInit, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { SseService } from 'nestjs-sse';
+import { browserGroup } from './me.controller.js';
 
 @Controller()
 export class EventsController implements OnModuleInit {
   constructor(private readonly sse: SseService) {}
 
   onModuleInit(): void {
-    // Tell each page who it is, and put everyone in the "lobby" group.
-    // On a resumed reconnect the missed events are already queued ahead of this welcome.
-    this.sse.clientConnected$.subscribe(({ client, resumed }) => {
+    // Everyone hears the lobby; the tabs of one browser find each other through their own group.
+    // Nothing is sent here: a per-connection event would go into the event log, and a few
+    // hundred connects would push the ticks out of it. The page asks GET /events/me instead.
+    this.sse.clientConnected$.subscribe(({ client }) => {
       client.properties.set('connectedAt', new Date().toISOString());
       this.sse.addToGroup('lobby', client);
-      void client.send({ type: 'welcome', data: { clientId: client.id, resumed, groups: this.sse.getGroups(client) } });
+      this.sse.addToGroup(browserGroup(client.id), client);
     });
   }
 

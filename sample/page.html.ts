@@ -1,4 +1,4 @@
-/** The sample's single page: its own id and state, a live log, and an admin list of clients. */
+/** The sample's single page: its own id and state, a live log, and the tabs of its browser. */
 export const PAGE = /* html */ `<!doctype html>
 <html lang="en">
 <head>
@@ -40,8 +40,9 @@ export const PAGE = /* html */ `<!doctype html>
     <pre id="log"></pre>
   </section>
   <section>
-    <h3>Connected clients <button id="refresh">Refresh</button></h3>
-    <table><thead><tr><th>id</th><th>groups</th><th></th></tr></thead><tbody id="clients"></tbody></table>
+    <h3>This browser's tabs <button id="refresh">Refresh</button></h3>
+    <p class="muted">Every tab of a browser shares its signed id cookie, so a page may end its own browser's tabs, and no one else's.</p>
+    <table><thead><tr><th>id</th><th>groups</th><th></th></tr></thead><tbody id="tabs"></tbody></table>
   </section>
 </div>
 <script>
@@ -52,53 +53,54 @@ export const PAGE = /* html */ `<!doctype html>
 
   // Tabs share the id cookie; naming the tab makes each one its own client.
   const tab = Math.random().toString(36).slice(2, 10);
+  const me = (path = '') => '/events/me' + path + '?sse_tab=' + tab;
+  const post = (url, body) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
   const source = new EventSource('/events?sse_tab=' + tab);
-  source.onopen = () => { setState('open'); log('stream open'); };
+  source.onopen = () => { setState('open'); log('stream open'); refresh(); };
   source.onerror = () => {
     const closed = source.readyState === EventSource.CLOSED;
     setState(closed ? 'closed' : 'connecting');
     log(closed ? 'stream closed for good (the server refused the reconnect)' : 'stream lost, reconnecting…');
   };
-  source.addEventListener('welcome', (e) => {
-    const welcome = JSON.parse(e.data);
-    myId = welcome.clientId;
-    $('client-id').textContent = myId;
-    $('my-groups').textContent = welcome.groups.join(', ');
-    refresh();
-  });
   source.addEventListener('tick', (e) => { const t = JSON.parse(e.data); log('tick #' + t.n + ' from ' + t.from + ' (' + t.clients + ' clients)'); });
   source.addEventListener('chat', (e) => { const c = JSON.parse(e.data); log('chat' + (c.group ? ' in ' + c.group : '') + ': ' + c.text); });
   source.addEventListener('shutdown', () => log('the server is restarting; reconnecting…'));
 
+  const showGroups = (groups) => { $('my-groups').textContent = groups.join(', ') || 'none'; };
   async function refresh() {
-    const clients = await (await fetch('/clients')).json();
-    $('clients').replaceChildren(...clients.map((c) => {
+    const response = await fetch(me());
+    if (!response.ok) return;
+    const state = await response.json();
+    myId = state.id;
+    $('client-id').textContent = myId;
+    showGroups(state.groups);
+    $('tabs').replaceChildren(...state.tabs.map((t) => {
       const row = document.createElement('tr');
       row.innerHTML = '<td><code></code></td><td></td><td><button>Disconnect</button></td>';
-      row.querySelector('code').textContent = c.id;
-      row.children[1].textContent = c.groups.join(', ');
-      if (c.id === myId) row.className = 'you';
+      row.querySelector('code').textContent = t.id;
+      row.children[1].textContent = t.groups.join(', ');
+      if (t.id === myId) row.className = 'you';
       row.querySelector('button').onclick = async () => {
-        await fetch('/clients/' + encodeURIComponent(c.id) + '/disconnect', { method: 'POST' });
+        await post('/events/me/tabs/' + encodeURIComponent(t.id.split('.')[1]) + '/disconnect');
         refresh();
       };
       return row;
     }));
   }
-  const groupUrl = () => '/clients/' + encodeURIComponent(myId) + '/groups/' + encodeURIComponent($('group').value);
-  const showGroups = async (response) => { if (response.ok) $('my-groups').textContent = (await response.json()).groups.join(', ') || 'none'; refresh(); };
-  $('join').onclick = async () => showGroups(await fetch(groupUrl(), { method: 'POST' }));
-  $('leave').onclick = async () => showGroups(await fetch(groupUrl(), { method: 'DELETE' }));
+  const groupUrl = () => me('/groups/' + encodeURIComponent($('group').value));
+  const changeGroup = async (response) => { if (response.ok) showGroups((await response.json()).groups); refresh(); };
+  $('join').onclick = async () => changeGroup(await fetch(groupUrl(), { method: 'POST' }));
+  $('leave').onclick = async () => changeGroup(await fetch(groupUrl(), { method: 'DELETE' }));
   $('group-form').onsubmit = async (e) => {
     e.preventDefault();
-    await fetch('/clients/groups/' + encodeURIComponent($('group').value) + '/say', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: $('group-text').value }) });
+    await post(me('/say'), { text: $('group-text').value, group: $('group').value });
     $('group-text').value = '';
   };
   $('refresh').onclick = refresh;
   setInterval(refresh, 5000);
   $('say').onsubmit = async (e) => {
     e.preventDefault();
-    await fetch('/clients/broadcast', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: $('text').value }) });
+    await post(me('/say'), { text: $('text').value });
     $('text').value = '';
   };
 </script>

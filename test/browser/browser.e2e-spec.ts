@@ -6,9 +6,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { SseService } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
 import { createApp, PLATFORM } from '../utils/sse-app.js';
-import { delay } from '../utils/wait.js';
+import { delay, waitFor } from '../utils/wait.js';
 
 /** Debian's Chromium (.ci/run installs it); never a downloaded browser. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -29,9 +30,9 @@ describe('a real browser against the sample app', () => {
   let browser: BrowserContext;
   let profile: string;
   let app: INestApplication;
-  let page: Page;
-  /** Status of every /events request the server answered, in order. */
-  const streams: number[] = [];
+  /** Status of every /events request the server answered, by the tab that made it, in order. */
+  const streams = new Map<string, number[]>();
+  const statusesOf = (tab: string) => streams.get(tab) ?? [];
 
   beforeAll(async () => {
     profile = mkdtempSync(join(tmpdir(), 'nestjs-sse-chromium-'));
@@ -53,20 +54,27 @@ describe('a real browser against the sample app', () => {
     app = createApp(moduleRef);
     // Counted as the server answers them, heads included, whatever the page does with them.
     app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
-      if (req.url?.startsWith('/events')) res.once('close', () => streams.push(res.statusCode));
+      const tab = /^\/events\?sse_tab=(\w+)$/.exec(req.url ?? '')?.[1];
+      if (tab) res.once('close', () => streams.set(tab, [...statusesOf(tab), res.statusCode]));
       next();
     });
     await app.listen(0, '127.0.0.1');
     return (await app.getUrl()).replace('[::1]', '127.0.0.1');
   }
 
-  it('shows events, joins and leaves a group, and after a server disconnect the page stays CLOSED with exactly one 204', async () => {
-    const url = await startSample();
-    page = await browser.newPage();
+  async function openTab(url: string): Promise<{ page: Page; tab: string; clientId: string }> {
+    const page = await browser.newPage();
     await page.goto(url);
-
     await page.locator('#state[data-state="open"]').waitFor();
     await page.locator('#client-id', { hasText: /-/ }).waitFor();
+    const clientId = await page.locator('#client-id').innerText();
+    return { page, tab: clientId.split('.')[1]!, clientId };
+  }
+
+  it('chats, joins and leaves a group, and a tab disconnected by another stays CLOSED while the other keeps its id', async () => {
+    const url = await startSample();
+    const first = await openTab(url);
+    const { page } = first;
     await page.locator('#text').fill('hello from the browser test');
     await page.locator('#say button').click();
     await page.locator('#log', { hasText: 'chat: hello from the browser test' }).waitFor();
@@ -79,22 +87,37 @@ describe('a real browser against the sample app', () => {
     await page.locator('#log', { hasText: 'chat in room-1: only the room hears this' }).waitFor();
     await page.locator('#leave').click();
     await page.locator('#my-groups', { hasText: /^lobby$/ }).waitFor();
-    const clientId = await page.locator('#client-id').innerText();
-    await page.locator('#clients tr.you').waitFor();
+
+    // A second tab of the same browser: both are listed on each, and the first ends the second.
+    const second = await openTab(url);
+    expect(second.clientId.split('.')[0]).toBe(first.clientId.split('.')[0]);
+    await page.locator('#refresh').click();
+    await page.locator('#tabs tr', { hasText: second.clientId }).waitFor();
+    await page.locator('#tabs tr.you').waitFor();
     // `npm run docs:screenshot` refreshes the README's picture; other runs keep the tree clean.
     const shot = process.env.UPDATE_SCREENSHOT === '1' && PLATFORM === 'express' ? 'docs/sample.png' : join(profile, 'sample.png');
     expect((await page.screenshot({ path: shot })).length).toBeGreaterThan(10_000);
 
-    streams.length = 0;
-    await page.locator('#clients tr.you button').click();
-    await page.locator('#state[data-state="closed"]').waitFor();
-    expect(await page.evaluate('source.readyState')).toBe(2);
+    await page.locator('#tabs tr', { hasText: second.clientId }).locator('button').click();
+    await second.page.locator('#state[data-state="closed"]').waitFor();
+    expect(await second.page.evaluate('source.readyState')).toBe(2);
     await delay(QUIET);
-
     // The disconnected stream (200, ended by the server), then the one refused reconnect.
-    expect(streams).toEqual([200, 204]);
-    expect(await page.evaluate('source.readyState')).toBe(2);
-    expect(await page.locator('#log').innerText()).toContain('stream closed for good');
-    expect(clientId).toMatch(/^[0-9a-f-]{36}\.[a-z0-9]+$/);
+    expect(statusesOf(second.tab)).toEqual([200, 204]);
+    expect(await second.page.evaluate('source.readyState')).toBe(2);
+    expect(await second.page.locator('#log').innerText()).toContain('stream closed for good');
+
+    // The first tab loses its connection and comes back under the id it had: the refused tab
+    // did not take the browser's cookie with it.
+    app.get(SseService).getClient(first.clientId)!.response.destroy();
+    await page.locator('#log', { hasText: 'stream lost, reconnecting' }).waitFor();
+    await page.locator('#state[data-state="open"]').waitFor();
+    await waitFor(() => app.get(SseService).getClient(first.clientId)?.isConnected === true);
+    // Its first stream ended (200); the one it reconnected with is still open.
+    expect(statusesOf(first.tab)).toEqual([200]);
+    await page.locator('#text').fill('still here');
+    await page.locator('#say button').click();
+    await page.locator('#log', { hasText: 'chat: still here' }).waitFor();
+    expect(await page.locator('#client-id').innerText()).toBe(first.clientId);
   }, 60_000);
 });
