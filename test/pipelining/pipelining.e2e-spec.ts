@@ -1,20 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Controller, Get } from '@nestjs/common';
 import { connect, type Socket } from 'node:net';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
+import { SlowController } from '../utils/slow-controller.js';
 import { connectionCount, type SseApp, startSseApp } from '../utils/sse-app.js';
 import { delay, waitFor } from '../utils/wait.js';
 
 const STREAM_REQUEST = 'GET /events HTTP/1.1\r\nHost: test\r\nAccept: text/event-stream\r\n\r\n';
-
-@Controller()
-class SlowController {
-  @Get('slow')
-  async slow(): Promise<string> {
-    await delay(300);
-    return 'slow done';
-  }
-}
 
 /** A raw connection that sends `requests` in one write and then reads only when asked. */
 function pipeline(url: string, requests: string): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {

@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { EVENT_LOG, type InMemoryEventLog, SseService } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
 import { cookieOf } from '../utils/recording-providers.js';
-import { openRawStream, type RawStream, StreamPool } from '../utils/raw-stream.js';
+import { type RawStream, StreamPool } from '../utils/raw-stream.js';
 import { createApp } from '../utils/sse-app.js';
 import { waitFor } from '../utils/wait.js';
 

@@ -13,7 +13,6 @@ import type { StormResult } from './storm-clients.js';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const CLIENTS = 1000;
 const MISSED = 1000;
-const LIVE = 20;
 const PADDING = 'x'.repeat(200);
 
 // Every browser of an instance reconnects at once with a Last-Event-ID (after a deploy, a
@@ -24,7 +23,7 @@ describe('a reconnect storm on RedisStreamEventLog', () => {
   beforeAll(() => assertRedisReachable(REDIS_URL));
   afterEach(() => sseApp?.close());
 
-  it(`resumes each of ${CLIENTS} clients ${MISSED} events back exactly once, with what is sent meanwhile`, async () => {
+  it(`resumes each of ${CLIENTS} clients ${MISSED} events back: every event once, in order`, async () => {
     const app = (sseApp = await startSseApp({
       sse: { keepalive: false, eventLog: new RedisStreamEventLog({ url: REDIS_URL, key: `sse-test:storm:${randomUUID()}` }) },
     }));
@@ -35,12 +34,11 @@ describe('a reconnect storm on RedisStreamEventLog', () => {
     first.close();
     const missed = Array.from({ length: MISSED }, (_, n) => `missed ${n} ${PADDING}`);
     for (const data of missed) void app.sse.broadcast(data);
-    await app.sse.broadcast('sent');
-    const live = Array.from({ length: LIVE }, (_, n) => `live ${n}`);
-    const expected = createHash('sha1').update([...missed, 'sent', ...live].join('\n')).digest('hex');
+    await app.sse.broadcast('last');
+    const expected = createHash('sha1').update([...missed, 'last'].join('\n')).digest('hex');
 
     const args = ['--import', here('../utils/ts-loader/register.mjs'), here('./storm-clients.ts')];
-    const clients = spawn(process.execPath, [...args, app.url, lastSeen, String(CLIENTS), expected, live[LIVE - 1]!], {
+    const clients = spawn(process.execPath, [...args, app.url, lastSeen, String(CLIENTS), expected, 'last'], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const output: string[] = [];
@@ -48,10 +46,6 @@ describe('a reconnect storm on RedisStreamEventLog', () => {
     const connected = collect(app.sse.clientConnected$);
     const reported = untilLine(clients, /^RESULT /, 'the storm clients', [], 60_000);
     clients.stdin!.write('GO\n');
-    for (const data of live) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      await app.sse.broadcast(data);
-    }
     const result = JSON.parse((await reported).slice('RESULT '.length)) as StormResult;
     clients.stdin!.end();
 

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { filter, first } from 'rxjs';
 import { CookieClientIdProvider, InMemoryNoReconnectStore, SseService } from '../../lib/index.js';
 import { parseEvents, RawConnection, readChunked } from '../utils/raw-connection.js';
+import { SlowController } from '../utils/slow-controller.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
 import { delay, waitFor } from '../utils/wait.js';
 
@@ -19,15 +20,6 @@ class SelfEndingController {
       nodeOf(res).end();
     });
     return this.sse.connect(req, res);
-  }
-}
-
-@Controller()
-class SlowController {
-  @Get('slow')
-  async slow(): Promise<string> {
-    await delay(200);
-    return 'slow done';
   }
 }
 
