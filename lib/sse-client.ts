@@ -44,7 +44,7 @@ const REPLAY_OVERLAP = 10_000;
 export class SseClient {
   /** Application state for this connection (user id, tenant, ...). Not kept across reconnects. */
   readonly properties = new Map<string, unknown>();
-  private pending: Buffer[] = [];
+  private readonly pending: Buffer[] = [];
   private pendingBytes = 0;
   private quietTicks = 0;
   private open = true;
@@ -121,7 +121,10 @@ export class SseClient {
     }
     if (ahead.length === 0) return;
     const wasIdle = this.pending.length === 0;
-    this.pending = ahead.concat(this.pending);
+    // Loops rather than unshift(...ahead), which overflows the stack on a long replay.
+    const queued = this.pending.splice(0);
+    for (const frame of ahead) this.pending.push(frame);
+    for (const frame of queued) this.pending.push(frame);
     for (const frame of ahead) this.pendingBytes += frame.length;
     this.quietTicks = 0;
     if (wasIdle) this.owner.schedule(this);

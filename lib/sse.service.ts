@@ -147,8 +147,12 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   async connect(request: SseRequest, response: SseResponse, options: SseConnectOptions = {}): Promise<void> {
     const { req, res, takeOver } = toHttpPair(request, response);
     assertStreamable(req, res);
-    // A connection that pipelines a second stream request is closed (see StreamConnections).
-    if (!this.connections.claim(req, res) || !(await turnOf(req, res))) return takeOver();
+    // A connection that pipelines a second stream request is closed (see StreamConnections), and
+    // one that closes while its request waits its turn is gone: neither is answered.
+    if (!this.connections.claim(req, res) || !(await turnOf(req, res))) {
+      takeOver();
+      return;
+    }
     const given = options.clientId;
     const clientId = given === undefined ? await this.acquireClientId(req, res) : checkClientId(given, 'connect() options.clientId');
     if (await this.isRefused(clientId)) {
@@ -206,8 +210,10 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     const client = this.registry.get(clientId);
     if (client) return this.sendTo(client, event).then(() => true);
     const cluster = this.cluster;
-    // Logged all the same, so that the client gets it when it comes back with an earlier id.
-    if (!cluster) return this.outbox.run(this.encode(event, { kind: 'client', clientId }), () => undefined).then(() => false);
+    if (!cluster) {
+      if (this.log) await this.outbox.run(this.encode(event, { kind: 'client', clientId }), () => undefined);
+      return false;
+    }
     let delivered!: Promise<boolean>;
     await this.outbox.run(this.encode(event, { kind: 'client', clientId }), ({ frame, id, deliveredByLog }) => {
       // A log that delivers does so on the client's instance; the others are only asked who has it.

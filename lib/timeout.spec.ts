@@ -47,6 +47,13 @@ describe('callWithin', () => {
     expect(signal.reason).toBeInstanceOf(SseTimeoutError);
   });
 
+  it('gives a signal that is already aborted when the call first looks at it after the deadline', async () => {
+    let given!: { signal: AbortSignal };
+    const call = callWithin((options) => ((given = options), new Promise(() => undefined)), 20, 'The log');
+    await expect(call).rejects.toThrow(SseTimeoutError);
+    expect(given.signal.aborted).toBe(true);
+  });
+
   it('lets an answer that arrived while this process was busy win over its timeout', async () => {
     const connection = await loopback();
     try {

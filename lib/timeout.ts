@@ -35,10 +35,25 @@ export function callWithin<T>(
   milliseconds: number,
   what: string,
 ): T | Promise<T> {
-  const controller = new AbortController();
-  const answer = call({ deadline: Date.now() + milliseconds, signal: controller.signal });
+  // Made when asked for: most calls (stores, in-memory logs) never look at the signal.
+  let controller: AbortController | undefined;
+  let expired: SseTimeoutError | undefined;
+  const options = {
+    deadline: Date.now() + milliseconds,
+    get signal() {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (expired) controller.abort(expired);
+      }
+      return controller.signal;
+    },
+  };
+  const answer = call(options);
   if (!isThenable(answer)) return answer;
-  return race(answer, milliseconds, what, (error) => controller.abort(error));
+  return race(answer, milliseconds, what, (error) => {
+    expired = error;
+    controller?.abort(error);
+  });
 }
 
 /** Settles like `work`, or rejects with SseTimeoutError after `milliseconds` (see race); never holds the process open. */

@@ -12,21 +12,22 @@ import type { Socket } from 'node:net';
  * is not limited.
  */
 export class StreamConnections {
-  private readonly claimed = new WeakSet<Socket>();
+  /** The response of the stream each connection carries, or carried: one that ended frees it. */
+  private readonly streams = new WeakMap<Socket, ServerResponse>();
 
   /**
-   * Reserves the request's connection for its stream until its response closes. False, with the
-   * connection destroyed, when the connection already carries a stream.
+   * Reserves the request's connection for its stream. False, with the connection destroyed, when
+   * the connection already carries a stream that has not ended.
    */
   claim(req: IncomingMessage, res: ServerResponse): boolean {
     const socket = req.socket as Socket | null;
     if (req.httpVersionMajor !== 1 || !socket) return true;
-    if (this.claimed.has(socket)) {
+    const carried = this.streams.get(socket);
+    if (carried !== undefined && !carried.writableEnded && !carried.destroyed) {
       socket.destroy();
       return false;
     }
-    this.claimed.add(socket);
-    res.once('close', () => this.claimed.delete(socket));
+    this.streams.set(socket, res);
     return true;
   }
 }
