@@ -93,6 +93,17 @@ export class SseClient {
     return true;
   }
 
+  /**
+   * @internal Queues the last frame of the stream (see SseService.onModuleDestroy). A client whose
+   * replay is still being read gets it without the frames held for after the replay: writing
+   * those would move its Last-Event-ID past the events it missed.
+   */
+  enqueueLast(frame: Buffer): void {
+    if (!this.open) return;
+    this.held = undefined;
+    this.push(frame);
+  }
+
   /** @internal Holds back what is queued from now on until `resume`, while the replay is read. */
   hold(): void {
     this.held ??= [];
@@ -142,8 +153,8 @@ export class SseClient {
 
   /**
    * @internal Calls `onGone` once, when the response or the connection under it closes, and
-   * resolves then. The connection matters for pipelined requests, whose queued responses never
-   * see a 'close' of their own.
+   * resolves then. Both are watched: which of them reports first differs between HTTP/1 and
+   * HTTP/2, Express and Fastify, and a connection that dies in mid-write.
    */
   watch(onGone: () => void): Promise<void> {
     const socket = this.request.socket;

@@ -290,7 +290,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     await Promise.allSettled([...this.disconnecting.values(), this.outbox.idle()]);
     const farewell = this.options.shutdownFrame;
     for (const client of [...this.registry.values()]) {
-      if (farewell) client.enqueue(farewell);
+      if (farewell) client.enqueueLast(farewell);
       this.finish(client, 'shutdown');
     }
     this.keepalive?.stop();

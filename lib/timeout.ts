@@ -92,7 +92,8 @@ function race<T>(work: PromiseLike<T>, milliseconds: number, what: string, onTim
     const check = () => {
       const elapsed = performance.now() - began;
       const waited = elapsed * (1 - performance.eventLoopUtilization(startedBusy).utilization);
-      if (waited < milliseconds && elapsed < milliseconds * MAX_STRETCH) return arm(check, milliseconds - waited);
+      const cap = milliseconds * MAX_STRETCH - elapsed;
+      if (waited < milliseconds && cap > 0) return arm(check, Math.min(milliseconds - waited, cap));
       // Timers run before I/O in each turn of the event loop: an answer that came in during
       // the last busy stretch would lose to its own timeout. Settling after this turn's I/O lets it win.
       setImmediate(expire);

@@ -6,9 +6,14 @@ import { nodeOf } from './http.js';
 type Request = IncomingMessage | { raw: IncomingMessage };
 type Response = ServerResponse | { raw: ServerResponse };
 
-/** A group can hold many clients, but one client only a few groups. */
+/** A group can hold many clients, but one client only a few groups (the lobby included). */
 const MAX_GROUPS = 8;
-const NAME = /^[\w-]{1,32}$/;
+const GROUP = /^[\w-]{1,32}$/;
+/** What CookieClientIdProvider takes as a tab name. */
+const TAB = /^[\w-]{1,64}$/;
+
+/** The cookie CookieClientIdProvider keeps a browser's id in, by default. */
+const COOKIE = /(?:^|;\s*)sse_client_id=/;
 
 /** The group of every tab of one browser: the tabs share its cookie, so the id before the dot. */
 export const browserGroup = (clientId: string) => `browser:${clientId.split('.')[0]}`;
@@ -34,9 +39,9 @@ export class MeController {
   @Post('groups/:group')
   @HttpCode(200)
   async join(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('group') group: string) {
-    const name = checkName(group);
+    const name = checkGroup(group);
     const id = await this.connectedId(req, res);
-    if (this.sse.getGroups(id).length >= MAX_GROUPS) throw new ConflictException(`A page may be in at most ${MAX_GROUPS} groups.`);
+    if (this.ownGroups(id).length >= MAX_GROUPS) throw new ConflictException(`A page may be in at most ${MAX_GROUPS} groups.`);
     this.sse.addToGroup(name, id);
     return { groups: this.ownGroups(id) };
   }
@@ -44,7 +49,7 @@ export class MeController {
   @Delete('groups/:group')
   async leave(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('group') group: string) {
     const id = await this.connectedId(req, res);
-    this.sse.removeFromGroup(checkName(group), id);
+    this.sse.removeFromGroup(checkGroup(group), id);
     return { groups: this.ownGroups(id) };
   }
 
@@ -58,7 +63,7 @@ export class MeController {
     if (body?.group === undefined) {
       await this.sse.broadcast({ type: 'chat', data: { text, at } });
     } else {
-      const group = checkName(String(body.group));
+      const group = checkGroup(String(body.group));
       if (!this.sse.getGroups(id).includes(group)) throw new BadRequestException(`Join ${group} before you speak in it.`);
       await this.sse.sendToGroup(group, { type: 'chat', data: { text, group, at } });
     }
@@ -70,12 +75,15 @@ export class MeController {
   @HttpCode(200)
   async disconnectTab(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param('tab') tab: string) {
     const browser = (await this.clientIdOf(req, res)).split('.')[0];
-    const target = `${browser}.${checkName(tab)}`;
+    if (!TAB.test(tab)) throw new BadRequestException('A tab name is 1 to 64 letters, digits, _ or -.');
+    const target = `${browser}.${tab}`;
     if (!(await this.sse.disconnect(target))) throw new NotFoundException(`This browser has no tab ${tab} connected.`);
     return { disconnected: target };
   }
 
+  /** Only for a browser that has its cookie: asking the provider otherwise would issue a new one. */
   private clientIdOf(req: Request, res: Response): Promise<string> {
+    if (!COOKIE.test(nodeOf(req).headers.cookie ?? '')) throw new NotFoundException('This browser has no stream open yet.');
     return Promise.resolve(this.clientIds.acquireClientId(nodeOf(req), nodeOf(res)));
   }
 
@@ -91,7 +99,7 @@ export class MeController {
   }
 }
 
-function checkName(name: string): string {
-  if (!NAME.test(name)) throw new BadRequestException('A group or tab name is 1 to 32 letters, digits, _ or -.');
+function checkGroup(name: string): string {
+  if (!GROUP.test(name)) throw new BadRequestException('A group name is 1 to 32 letters, digits, _ or -.');
   return name;
 }

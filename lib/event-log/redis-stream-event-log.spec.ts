@@ -27,7 +27,7 @@ async function withTwoLogs(test: (a: RedisStreamEventLog, b: RedisStreamEventLog
   }
 }
 
-type SentCommands = string[] & { onSend?: (command: string) => void };
+type SentCommands = string[] & { onSend?: (command: string) => void; hang?: (command: string) => boolean };
 
 /**
  * A log on a client of the test's own, whose connections (duplicates included) record the
@@ -41,6 +41,7 @@ async function withCountingLog(test: (log: RedisStreamEventLog, sent: SentComman
     client.sendCommand = ((args: string[], ...rest: unknown[]) => {
       sent.push(args[0]!);
       sent.onSend?.(args[0]!);
+      if (sent.hang?.(args[0]!)) return new Promise(() => undefined);
       return send(args, ...rest);
     }) as T['sendCommand'];
     client.duplicate = () => counting(duplicate());
@@ -184,6 +185,38 @@ describe('RedisStreamEventLog', () => {
       const during = log.since(from, { deadline: Date.now() + 1000, signal: later.signal });
       await expect(during).rejects.toThrow('gave up too');
       expect(sent.filter((command) => command === 'XRANGE')).toHaveLength(2);
+    });
+  });
+
+  it('lets go at once of readers that gave up while a read hangs, rather than queueing them behind it', async () => {
+    await withCountingLog(async (log, sent) => {
+      const from = await log.append({ body: 'from here', audience: all });
+      sent.hang = (command) => command === 'XRANGE';
+      const first = new AbortController();
+      const stuck = log.since(from, { deadline: Date.now() + 1000, signal: first.signal });
+      await waitFor(() => sent.includes('XRANGE'));
+      const behind = Array.from({ length: 50 }, () => new AbortController());
+      const queued = behind.map((controller) => log.since(from, { deadline: Date.now() + 1000, signal: controller.signal }));
+      behind.forEach((controller) => controller.abort(new Error('gave up')));
+      first.abort(new Error('gave up'));
+      await expect(Promise.allSettled([stuck, ...queued])).resolves.toEqual(
+        Array.from({ length: 51 }, () => ({ status: 'rejected', reason: new Error('gave up') })),
+      );
+      sent.hang = undefined;
+    });
+  });
+
+  it('looks for every caller id of a storm in one scan', async () => {
+    await withCountingLog(async (log, sent) => {
+      await log.append({ id: 'caller-1', body: 'one', audience: all });
+      for (let i = 0; i < 2500; i++) void log.append({ body: String(i), audience: all });
+      await log.append({ id: 'caller-2', body: 'two', audience: all });
+      sent.length = 0;
+      const asked = ['caller-1', 'caller-2', ...Array.from({ length: 20 }, (_, n) => `made-up-${n}`)];
+      const answers = await Promise.all(asked.map((id) => log.since(id)));
+      expect(answers.map((missed) => missed?.length)).toEqual([2501, 0, ...Array.from({ length: 20 }, () => undefined)]);
+      // Three pages, newest first, for all 22 ids together: made-up ones are not scanned one by one.
+      expect(sent.filter((command) => command === 'XREVRANGE')).toHaveLength(3);
     });
   });
 

@@ -36,7 +36,7 @@ export interface ReplaySource {
  * id. A request whose caller gave up is left out; a read nobody waits for any more stops.
  */
 export class RedisStreamReplay {
-  private waiting: Request[] = [];
+  private readonly waiting = new Set<Request>();
   private reading = false;
 
   constructor(
@@ -46,7 +46,18 @@ export class RedisStreamReplay {
 
   since(lastEventId: string, options?: SseCallOptions): Promise<SseMissedEvents> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ lastEventId, signal: options?.signal, resolve, reject });
+      const request: Request = { lastEventId, signal: options?.signal, resolve, reject };
+      this.waiting.add(request);
+      // A caller that gave up is let go at once, even while a read hangs (Redis does not answer):
+      // the requests behind it must not pile up for good.
+      request.signal?.addEventListener(
+        'abort',
+        () => {
+          this.waiting.delete(request);
+          gaveUp(request);
+        },
+        { once: true },
+      );
       if (this.reading) return;
       this.reading = true;
       // After the connections that arrived together have all asked, so that they share the first read.
@@ -55,8 +66,9 @@ export class RedisStreamReplay {
   }
 
   private async readAll(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const batch = this.waiting.splice(0).filter((request) => !gaveUp(request));
+    while (this.waiting.size > 0) {
+      const batch = [...this.waiting].filter((request) => !gaveUp(request));
+      this.waiting.clear();
       await this.answer(batch).catch((error: unknown) => batch.forEach((request) => request.reject(error)));
     }
     this.reading = false;
@@ -83,8 +95,14 @@ export class RedisStreamReplay {
 
   /** The stream entry each id went out as, if the log still holds it and it is not too old. */
   private async positionsOf(redis: ManagedRedisClient, ids: string[]): Promise<Map<string, string | undefined>> {
-    const found = await Promise.all(ids.map((id) => this.positionOf(redis, id)));
-    return new Map(ids.map((id, i) => [id, found[i] !== undefined && !this.source.isTooOld(found[i]!) ? found[i] : undefined]));
+    const callerIds = ids.filter((id) => !STREAM_ID.test(id));
+    const [ofLog, ofCallers] = await Promise.all([
+      Promise.all(ids.filter((id) => STREAM_ID.test(id)).map(async (id) => [id, await this.positionOf(redis, id)] as const)),
+      callerIds.length === 0 ? new Map<string, string>() : this.scanForCallerIds(redis, new Set(callerIds)),
+    ]);
+    const positions = new Map<string, string | undefined>([...ofLog, ...ofCallers]);
+    for (const [id, position] of positions) if (position !== undefined && this.source.isTooOld(position)) positions.set(id, undefined);
+    return positions;
   }
 
   /**
@@ -92,20 +110,26 @@ export class RedisStreamReplay {
    * resuming from one trimmed away, or made up, costs one lookup.
    */
   private async positionOf(redis: ManagedRedisClient, eventId: string): Promise<string | undefined> {
-    if (!STREAM_ID.test(eventId)) return this.scanForCallerId(redis, eventId);
     const [entry] = (await redis.command(['XRANGE', this.source.key, eventId, eventId])) as StreamEntry[];
     return entry && field(entry[1], 'i') === undefined ? entry[0] : undefined;
   }
 
-  /** Newest first, because a client resuming missed the latest events, not the oldest. */
-  private async scanForCallerId(redis: ManagedRedisClient, eventId: string): Promise<string | undefined> {
-    if (!(await this.source.hasCallerIds(redis))) return undefined;
+  /**
+   * One scan for all the caller ids of a batch, newest first (a client resuming missed the latest
+   * events, not the oldest), until each is found or the stream ends: made-up ids cost one scan
+   * together, not one each.
+   */
+  private async scanForCallerIds(redis: ManagedRedisClient, wanted: Set<string>): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (!(await this.source.hasCallerIds(redis))) return found;
     let end = '+';
     for (;;) {
       const page = (await redis.command(['XREVRANGE', this.source.key, end, '-', 'COUNT', String(PAGE)])) as StreamEntry[];
-      const match = page.find(([, fields]) => field(fields, 'i') === eventId);
-      if (match) return match[0];
-      if (page.length < PAGE) return undefined;
+      for (const [streamId, fields] of page) {
+        const id = field(fields, 'i');
+        if (id !== undefined && wanted.has(id) && !found.has(id)) found.set(id, streamId);
+      }
+      if (found.size === wanted.size || page.length < PAGE) return found;
       end = `(${page[page.length - 1]![0]}`;
     }
   }

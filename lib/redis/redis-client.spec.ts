@@ -29,10 +29,11 @@ describe('ManagedRedisClient', () => {
   it('has Redis refuse a command that reaches it after its deadline, as one queued behind a slow one does', async () => {
     const client = await connected();
     const key = `sse-test:late:${randomUUID()}`;
+    await client.commandBefore([], ['PING'], { deadline: Date.now() + 1000 }, 'PING');
     // Commands of one connection run in order: this one waits out the BLPOP on Redis's side.
     const blocking = client.command(['BLPOP', `${key}:nothing`, '0.5']);
     const late = client.commandBefore([key], ['SET', key, 'too late'], { deadline: Date.now() + 200 }, 'SET');
-    await expect(late).rejects.toThrow('SET reached Redis after its deadline, so Redis did not carry it out.');
+    await expect(late).rejects.toThrow(/^SET reached Redis after its deadline, so Redis did not carry it out: .* raise the timeout\.$/);
     await blocking;
     await expect(client.command(['GET', key])).resolves.toBeNull();
   });
@@ -45,6 +46,26 @@ describe('ManagedRedisClient', () => {
     controller.abort();
     await expect(sent).rejects.toThrow('The command was aborted');
     await expect(client.command(['GET', key])).resolves.toBeNull();
+  });
+
+  it('reads Redis\'s clock before it first hands Redis a deadline', async () => {
+    const client = await connected();
+    const sent: string[] = [];
+    const send = client.client.sendCommand.bind(client.client);
+    client.client.sendCommand = (args, options) => (sent.push(args[0]!), send(args, options));
+    await client.commandBefore([], ['PING'], { deadline: Date.now() + 1000 }, 'PING');
+    await client.commandBefore([], ['PING'], { deadline: Date.now() + 1000 }, 'PING');
+    // Then EVALSHA each time (and EVAL once, should this Redis not have the script yet).
+    expect(sent[0]).toBe('TIME');
+    expect(sent.filter((command) => command === 'TIME')).toHaveLength(1);
+    expect(sent.filter((command) => command === 'EVALSHA')).toHaveLength(2);
+  });
+
+  it('counts an error reply as Redis answering, not as an outage', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const client = await connected();
+    await expect(client.command(['NOSUCHCOMMAND'])).rejects.toThrow(/unknown command/);
+    expect(errors).not.toHaveBeenCalled();
   });
 
   it('closes within a second while a command hangs, and logs no error for it', async () => {

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { OutageLog } from '../outage-log.js';
 import { messageOf } from '../sse.errors.js';
-import { SseTimeoutError, withTimeout } from '../timeout.js';
+import { withTimeout } from '../timeout.js';
 import { fromRedisTime, RedisClock } from './redis-clock.js';
 
 /**
@@ -70,10 +70,7 @@ export class ManagedRedisClient {
   private readonly outage: OutageLog;
   private readonly clock = new RedisClock();
   private readonly onError = (error: Error) => this.outage.failed(error);
-  private readonly onReady = () => {
-    this.outage.recovered();
-    void this.readClock();
-  };
+  private readonly onReady = () => this.outage.recovered();
   private pending = 0;
   private settled?: () => void;
   private closing = false;
@@ -100,10 +97,7 @@ export class ManagedRedisClient {
 
   /** Starts connecting and waits up to `milliseconds` for it; an outage at startup is logged, not thrown. */
   async connect(milliseconds: number): Promise<void> {
-    if (this.client.isOpen) {
-      if (this.client.isReady) await this.readClock();
-      return;
-    }
+    if (this.client.isOpen) return;
     const connected = this.client.connect();
     connected.catch(this.onError);
     await withTimeout(connected, milliseconds, 'Redis').catch(this.onError);
@@ -117,9 +111,11 @@ export class ManagedRedisClient {
       this.outage.recovered();
       return reply;
     } catch (error) {
-      // Closing rejects what is still pending, and a caller that gave up drops what it had not
-      // sent yet: neither says anything about Redis.
-      if (!this.closing && !signal?.aborted) this.outage.failed(error);
+      // An error reply (NOSCRIPT, WRONGTYPE) comes from a Redis that answers. Closing rejects what
+      // is still pending, and a caller that gave up drops what it had not sent yet: none of
+      // these says Redis is away.
+      if (isErrorReply(error)) this.outage.recovered();
+      else if (!this.closing && !signal?.aborted) this.outage.failed(error);
       throw error;
     } finally {
       if (--this.pending === 0) this.settled?.();
@@ -132,8 +128,9 @@ export class ManagedRedisClient {
    * and refused it.
    */
   async commandBefore(keys: string[], args: string[], { deadline, signal }: RedisDeadline, what: string): Promise<unknown> {
+    if (!this.clock.known) await this.readClock(signal);
     const left = deadline - Date.now();
-    if (left <= 0) throw new SseTimeoutError(what, 0);
+    if (left <= 0) throw new Error(`${what} was not sent: its deadline had passed before Redis's clock could be read.`);
     const cutoff = String(this.clock.toRedis(deadline - left / REPLY_SHARE));
     const tail = [String(keys.length), ...keys, cutoff, ...args];
     const reply = (await this.command(['EVALSHA', BEFORE_DEADLINE_SHA, ...tail], signal).catch((error: unknown) => {
@@ -141,7 +138,12 @@ export class ManagedRedisClient {
       return this.command(['EVAL', BEFORE_DEADLINE, ...tail], signal);
     })) as [number, unknown?];
     this.clock.observe(reply[0]);
-    if (reply.length < 2) throw new Error(`${what} reached Redis after its deadline, so Redis did not carry it out.`);
+    if (reply.length < 2) {
+      throw new Error(
+        `${what} reached Redis after its deadline, so Redis did not carry it out: Redis, or this busy process, ` +
+          'was slower than storeTimeout (backplaneTimeout for the backplane). Check Redis latency and event-loop load, or raise the timeout.',
+      );
+    }
     return reply[1];
   }
 
@@ -169,13 +171,21 @@ export class ManagedRedisClient {
     }
   }
 
-  private async readClock(): Promise<void> {
-    try {
-      this.clock.observe(fromRedisTime(await this.command(['TIME'])));
-    } catch {
-      // The next command that carries Redis's time sets it; until then both clocks are taken as one.
-    }
+  /** One reading of Redis's clock before the first deadline is handed to it. */
+  private async readClock(signal?: AbortSignal): Promise<void> {
+    this.clock.observe(fromRedisTime(await this.command(['TIME'], signal)));
   }
+}
+
+/**
+ * A reply Redis sent as an error. Told apart by class name, because the client may come from
+ * another copy of node-redis than the one this package would import.
+ */
+function isErrorReply(error: unknown): boolean {
+  for (let proto = Object.getPrototypeOf(error); proto !== null && proto !== undefined; proto = Object.getPrototypeOf(proto)) {
+    if (proto.constructor?.name === 'ErrorReply') return true;
+  }
+  return false;
 }
 
 /** Throws at startup, rather than at the first event, when neither a URL nor a client is given. */

@@ -3,7 +3,11 @@ import { fromRedisTime, RedisClock } from './redis-clock.js';
 
 describe('RedisClock', () => {
   it('takes both clocks as one until Redis has said its time', () => {
-    expect(new RedisClock().toRedis(1_000_000)).toBe(1_000_000);
+    const clock = new RedisClock();
+    expect(clock.known).toBe(false);
+    expect(clock.toRedis(1_000_000)).toBe(1_000_000);
+    clock.observe(1_000_500, 1_000_000);
+    expect(clock.known).toBe(true);
   });
 
   it('keeps the largest lower bound of the offset, so a deadline is never later on Redis than here', () => {

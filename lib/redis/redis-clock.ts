@@ -21,6 +21,11 @@ export class RedisClock {
     }
   }
 
+  /** Whether Redis has said its time yet. */
+  get known(): boolean {
+    return this.offset !== undefined;
+  }
+
   /** `localMs` on Redis's clock, at the earliest; the same clock until Redis has answered once. */
   toRedis(localMs: number): number {
     return Math.floor(localMs + (this.offset ?? 0));

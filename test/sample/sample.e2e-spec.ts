@@ -60,6 +60,12 @@ describe('the sample app, as a stranger would use it', () => {
     expect(await listed.json()).toHaveLength(1);
   });
 
+  it('answers a browser without its cookie yet, and issues it none', async () => {
+    const response = await call('GET', '/events/me?sse_tab=t1');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('set-cookie')).toBeNull();
+  });
+
   it("lets a page end its own browser's tabs and nobody else's", async () => {
     const mine = await tab('a1');
     const sibling = await tab('a2', mine.cookie);
@@ -77,8 +83,8 @@ describe('the sample app, as a stranger would use it', () => {
     const join = (group: string) => call('POST', `/events/me/groups/${group}?sse_tab=t1`, { cookie: page.cookie });
     const statuses: number[] = [];
     for (let n = 0; n < 8; n++) statuses.push((await join(`g${n}`)).status);
-    // lobby and the browser's own group count: six more fit.
-    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 409, 409]);
+    // The lobby counts: seven more fit.
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 409]);
     expect((await join('not a name')).status).toBe(400);
     const say = await fetch(`${url}/events/me/say?sse_tab=t1`, {
       method: 'POST',

@@ -43,6 +43,19 @@ describe('graceful shutdown', () => {
     expect(disconnected.map(({ reason }) => reason)).toEqual(['shutdown', 'shutdown', 'shutdown']);
   });
 
+  it('writes shutdownEvent to a client whose replay is still being read, and nothing held for after it', async () => {
+    const log = new SlowEventLog();
+    const app = await startSseApp({ sse: { keepalive: false, eventLog: log, shutdownEvent: { type: 'shutdown', data: 'restarting' } } });
+    const from = await log.append({ body: 'data: seen\n\n', audience: { kind: 'all' } });
+    log.sinceDelay = 5000;
+    const [resuming] = await streams.open(`${app.url}/events`, 1, { headers: { accept: 'text/event-stream', 'last-event-id': from } });
+    await waitFor(() => app.sse.getClients().length === 1);
+    await app.sse.broadcast('held for after the replay');
+    await app.close();
+    await resuming!.ended;
+    expect(resuming!.events.map(({ event, data }) => [event, data])).toEqual([['shutdown', 'restarting']]);
+  });
+
   it('refuses a shutdownEvent that cannot be written, at startup', async () => {
     await expect(startSseApp({ sse: { shutdownEvent: { type: 'a\nb', data: 'x' } } })).rejects.toThrow(
       /SseModule shutdownEvent: .*type "a\\nb" contains CR or LF/,
