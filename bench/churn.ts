@@ -196,7 +196,14 @@ const header =
 const throughput = markdownTable(
   ['cycles', 'seconds', 'cycles/s', ...KINDS],
   ['---:', '---:', '---:', ...KINDS.map(() => '---:')],
-  [[String(cycles), result.seconds.toFixed(1), Math.round(result.cyclesPerSecond).toLocaleString('en-US'), ...KINDS.map((kind) => String(done[kind]))]],
+  [
+    [
+      String(cycles),
+      result.seconds.toFixed(1),
+      Math.round(result.cyclesPerSecond).toLocaleString('en-US'),
+      ...KINDS.map((kind) => String(done[kind])),
+    ],
+  ],
 );
 const counts = markdownTable(
   ['after the cycles', 'at start', 'at end', 'expected', 'ok'],

@@ -72,7 +72,10 @@ async function disconnectOneByOne(port: number, streams: CountingStream[]) {
   for (const stream of streams) {
     const id = decodeURIComponent(stream.cookie!.split('=')[1]!);
     const start = performance.now();
-    const [answer] = await Promise.all([getJson<{ found: boolean; ms: number }>(port, `/disconnect?id=${encodeURIComponent(id)}`), stream.ended]);
+    const [answer] = await Promise.all([
+      getJson<{ found: boolean; ms: number }>(port, `/disconnect?id=${encodeURIComponent(id)}`),
+      stream.ended,
+    ]);
     if (!answer.found) throw new Error(`the server did not know client ${id}`);
     endToEnd.push(performance.now() - start);
     inDisconnect.push(answer.ms);
@@ -97,10 +100,13 @@ async function requestAll(port: number, path: string, cookies: string[]): Promis
 
 function request(port: number, path: string, cookie: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path, agent: false, localAddress: '127.0.0.21', headers: { accept: 'text/event-stream', cookie } }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', reject);
+    get(
+      { host: '127.0.0.1', port, path, agent: false, localAddress: '127.0.0.21', headers: { accept: 'text/event-stream', cookie } },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+      },
+    ).on('error', reject);
   });
 }
 
@@ -127,7 +133,17 @@ for (const store of args.stores.split(',')) {
 }
 const header = `disconnect(id) and refused reconnects, ${clients} clients, ${samples} one-at-a-time samples, ${concurrency} reconnects in flight, Node ${process.version}`;
 const table = markdownTable(
-  ['store', 'to stream end p50 ms', 'p99 ms', 'in disconnect() p50 ms', 'p99 ms', 'all others at once', 'reconnects refused with 204', '204s per second', 'empty Nest route, requests per second'],
+  [
+    'store',
+    'to stream end p50 ms',
+    'p99 ms',
+    'in disconnect() p50 ms',
+    'p99 ms',
+    'all others at once',
+    'reconnects refused with 204',
+    '204s per second',
+    'empty Nest route, requests per second',
+  ],
   ['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:'],
   results.map(row),
 );

@@ -51,7 +51,13 @@ async function measure(name: ServerName, clients: number, localAddress: string):
     await getJson(server.port, `/burst?m=${events}&b=${bytes}${args.spread ? '&spread=1' : ''}`);
     await delivered;
     const seconds = (performance.now() - start) / 1000;
-    return { server: name, clients, eventsPerSecond: (clients * events) / seconds, openMs, idleKbPerStream: (after - before) / 1024 / clients };
+    return {
+      server: name,
+      clients,
+      eventsPerSecond: (clients * events) / seconds,
+      openMs,
+      idleKbPerStream: (after - before) / 1024 / clients,
+    };
   } finally {
     await server.stop();
     streams.forEach((stream) => stream.destroy());
@@ -69,7 +75,9 @@ async function main(): Promise<void> {
         run++;
         const sample = await measure(name, clients, `127.0.${10 + (run % 240)}.${10 + round}`);
         samples.push(sample);
-        console.error(`${clients} clients, round ${round + 1}: ${name} ${Math.round(sample.eventsPerSecond)} events/s, open ${Math.round(sample.openMs)} ms, ${sample.idleKbPerStream.toFixed(1)} KB/stream`);
+        console.error(
+          `${clients} clients, round ${round + 1}: ${name} ${Math.round(sample.eventsPerSecond)} events/s, open ${Math.round(sample.openMs)} ms, ${sample.idleKbPerStream.toFixed(1)} KB/stream`,
+        );
       }
     }
   }
@@ -113,7 +121,10 @@ function report(samples: Sample[]): void {
     `Delivered events/s (${events} × ${bytes} B, ${mode})`,
     'connected clients',
     'events/s, all clients',
-    servers.map((name) => ({ label: SERVERS[name], points: rows.filter((r) => r.server === name).map((r) => ({ x: r.clients, y: r.eventsPerSecond })) })),
+    servers.map((name) => ({
+      label: SERVERS[name],
+      points: rows.filter((r) => r.server === name).map((r) => ({ x: r.clients, y: r.eventsPerSecond })),
+    })),
   );
   writeReport(args.out, args.name, { header, table, data: { samples, rows }, svg });
 }

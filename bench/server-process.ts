@@ -20,7 +20,10 @@ export class ServerProcess {
   /** `env` configures the server, e.g. SSE_STORE for this module's. */
   static start(name: ServerName, env: Record<string, string> = {}): Promise<ServerProcess> {
     const script = fileURLToPath(new URL(`./servers/${name}.js`, import.meta.url));
-    const child = spawn(process.execPath, ['--expose-gc', script], { env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', script], {
+      env: { ...process.env, ...env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     return new Promise((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`${name} server exited with ${code} before it was ready`)));
       child.stdout!.setEncoding('utf8').on('data', (line: string) => {

@@ -41,12 +41,10 @@ export class ClientRegistry {
   }
 
   join(group: string, client: SseClient): void {
-    let members = this.groups.get(group);
-    if (!members) this.groups.set(group, (members = new Set()));
-    members.add(client);
-    let joined = this.memberships.get(client);
-    if (!joined) this.memberships.set(client, (joined = new Set()));
-    joined.add(group);
+    const members = this.groups.get(group) ?? new Set<SseClient>();
+    this.groups.set(group, members.add(client));
+    const joined = this.memberships.get(client) ?? new Set<string>();
+    this.memberships.set(client, joined.add(group));
   }
 
   leave(group: string, client: SseClient): boolean {

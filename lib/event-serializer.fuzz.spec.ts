@@ -1,14 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import fc from 'fast-check';
-import {
-  encodeEvent,
-  encodeLogged,
-  MAX_EVENT_ID_LENGTH,
-  serializeComment,
-  serializeEvent,
-  serializeRetry,
-} from './event-serializer.js';
+import { encodeEvent, encodeLogged, MAX_EVENT_ID_LENGTH, serializeComment, serializeEvent, serializeRetry } from './event-serializer.js';
 import type { SseEvent, SseMessageEvent } from './sse-event.js';
 
 /**
@@ -69,21 +62,12 @@ const wellFormedText = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
 );
 /** Mostly sendable text, but often enough with a lone surrogate that refusals get exercised. */
-const anyText = fc.oneof(
-  { weight: 3, arbitrary: wellFormedText },
-  { weight: 1, arbitrary: fc.string({ unit: anyUnit, maxLength: 40 }) },
-);
+const anyText = fc.oneof({ weight: 3, arbitrary: wellFormedText }, { weight: 1, arbitrary: fc.string({ unit: anyUnit, maxLength: 40 }) });
 const fieldText = fc.string({ unit: fieldUnit, maxLength: 24 });
 
 /** Ids right around the length limit, where an off-by-one would hide. */
-const idNearLimit = fc
-  .integer({ min: MAX_EVENT_ID_LENGTH - 2, max: MAX_EVENT_ID_LENGTH + 2 })
-  .map((length) => 'i'.repeat(length));
-const idText = fc.oneof(
-  { weight: 4, arbitrary: fieldText },
-  { weight: 2, arbitrary: anyText },
-  { weight: 1, arbitrary: idNearLimit },
-);
+const idNearLimit = fc.integer({ min: MAX_EVENT_ID_LENGTH - 2, max: MAX_EVENT_ID_LENGTH + 2 }).map((length) => 'i'.repeat(length));
+const idText = fc.oneof({ weight: 4, arbitrary: fieldText }, { weight: 2, arbitrary: anyText }, { weight: 1, arbitrary: idNearLimit });
 /** fc.double() brings NaN, ±Infinity and -0 along with ordinary fractions. */
 const id = fc.oneof({ weight: 3, arbitrary: idText }, { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double()) });
 const type = fc.oneof(
@@ -171,20 +155,14 @@ function messageOf(event: SseEvent): SseMessageEvent {
 function idFault(id: string | number): boolean {
   const text = typeof id === 'string' ? id : Number.isFinite(id) ? String(id) : undefined;
   // UTF-8 has no form for a lone surrogate; CR and LF end the line; a parser drops an id with NUL.
-  return (
-    text === undefined || /[\r\n\0]/.test(text) || text.length > MAX_EVENT_ID_LENGTH || hasLoneSurrogate(text)
-  );
+  return text === undefined || /[\r\n\0]/.test(text) || text.length > MAX_EVENT_ID_LENGTH || hasLoneSurrogate(text);
 }
 
 function dataFault(message: SseMessageEvent): boolean {
   const { data } = message;
   if (data === undefined) {
     // Without data a parser dispatches nothing, so only a pure comment or retry frame makes sense.
-    return (
-      message.id !== undefined ||
-      message.type !== undefined ||
-      (message.comment === undefined && message.retry === undefined)
-    );
+    return message.id !== undefined || message.type !== undefined || (message.comment === undefined && message.retry === undefined);
   }
   return typeof data === 'string' ? hasLoneSurrogate(data) : jsonOf(data) === undefined;
 }
@@ -375,10 +353,7 @@ describe('event serializer round trip (property-based)', () => {
   });
 
   it('writes a batch of frames into one stream that parses back into the same sequence', () => {
-    type Frame =
-      | { kind: 'event'; event: SseEvent }
-      | { kind: 'retry'; milliseconds: number }
-      | { kind: 'comment'; text: string };
+    type Frame = { kind: 'event'; event: SseEvent } | { kind: 'retry'; milliseconds: number } | { kind: 'comment'; text: string };
     const frame: fc.Arbitrary<Frame> = fc.oneof(
       { weight: 4, arbitrary: sendableMessage.map((event) => ({ kind: 'event' as const, event })) },
       { weight: 1, arbitrary: wellFormedText.map((event) => ({ kind: 'event' as const, event })) },

@@ -14,11 +14,9 @@ const FIELD_BREAK = /[\r\n]/;
  * a TypeError before a byte is written.
  */
 export function serializeEvent(event: SseEvent): string {
-  if (typeof event === 'string') return dataLines(checkText(event, 'data')) + '\n';
+  if (typeof event === 'string') return `${dataLines(checkText(event, 'data'))}\n`;
   if (event === null || typeof event !== 'object') {
-    throw new TypeError(
-      `An SSE event must be a string or an object like { data, id?, type?, retry? }; got ${describe(event)}.`,
-    );
+    throw new TypeError(`An SSE event must be a string or an object like { data, id?, type?, retry? }; got ${describe(event)}.`);
   }
   return serializeMessage(event);
 }
@@ -33,7 +31,7 @@ export function serializeIdLine(id: string): string {
 }
 
 export function serializeComment(text: string): string {
-  return commentLines(checkText(text, 'comment')) + '\n';
+  return `${commentLines(checkText(text, 'comment'))}\n`;
 }
 
 function serializeMessage(event: SseMessageEvent): string {
@@ -49,7 +47,7 @@ function serializeMessage(event: SseMessageEvent): string {
         'only a pure comment or retry frame may leave data out.',
     );
   }
-  return frame + '\n';
+  return `${frame}\n`;
 }
 
 function dataText(data: unknown): string {
@@ -85,10 +83,7 @@ function checkId(id: string | number): string {
     throw new TypeError(`SSE event id must be a string or a finite number; got ${describe(id)}.`);
   }
   if (FIELD_BREAK.test(text) || text.includes('\0')) {
-    throw new TypeError(
-      `SSE event id ${JSON.stringify(text)} contains CR, LF or NUL, which would break the stream; ` +
-        'remove them.',
-    );
+    throw new TypeError(`SSE event id ${JSON.stringify(text)} contains CR, LF or NUL, which would break the stream; remove them.`);
   }
   if (text.length > MAX_EVENT_ID_LENGTH) {
     throw new TypeError(
@@ -102,9 +97,7 @@ function checkId(id: string | number): string {
 function checkType(type: string): string {
   if (typeof type !== 'string') throw new TypeError(`SSE event type must be a string; got ${describe(type)}.`);
   if (FIELD_BREAK.test(type)) {
-    throw new TypeError(
-      `SSE event type ${JSON.stringify(type)} contains CR or LF, which would inject fields; remove them.`,
-    );
+    throw new TypeError(`SSE event type ${JSON.stringify(type)} contains CR or LF, which would inject fields; remove them.`);
   }
   return checkText(type, 'type');
 }

@@ -28,16 +28,14 @@ export function resolveOptions(options: SseModuleOptions = {}): ResolvedSseOptio
       options.reconnectInterval === undefined
         ? undefined
         : named('reconnectInterval', () => Buffer.from(serializeRetry(options.reconnectInterval!))),
-    noReconnectTtl:
-      options.noReconnectTtl === undefined ? undefined : checkDuration(options.noReconnectTtl, 'SseModule noReconnectTtl'),
+    noReconnectTtl: options.noReconnectTtl === undefined ? undefined : checkDuration(options.noReconnectTtl, 'SseModule noReconnectTtl'),
     keepalive: options.keepalive === false ? undefined : resolveKeepalive(options.keepalive ?? {}),
     storeTimeout: checkDuration(options.storeTimeout ?? DEFAULT_STORE_TIMEOUT, 'SseModule storeTimeout'),
     backplaneTimeout: checkDuration(options.backplaneTimeout ?? DEFAULT_BACKPLANE_TIMEOUT, 'SseModule backplaneTimeout'),
     maxBufferedBytes: checkCount(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, 'SseModule maxBufferedBytes'),
     maxClients: options.maxClients === undefined ? undefined : checkCount(options.maxClients, 'SseModule maxClients'),
     maxClientsRetry: checkDuration(options.maxClientsRetry ?? DEFAULT_MAX_CLIENTS_RETRY, 'SseModule maxClientsRetry'),
-    shutdownFrame:
-      options.shutdownEvent === undefined ? undefined : named('shutdownEvent', () => encodeEvent(options.shutdownEvent!)),
+    shutdownFrame: options.shutdownEvent === undefined ? undefined : named('shutdownEvent', () => encodeEvent(options.shutdownEvent!)),
   };
 }
 

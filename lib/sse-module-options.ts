@@ -1,11 +1,4 @@
-import type {
-  ClassProvider,
-  ConfigurableModuleAsyncOptions,
-  ExistingProvider,
-  FactoryProvider,
-  Type,
-  ValueProvider,
-} from '@nestjs/common';
+import type { ClassProvider, ConfigurableModuleAsyncOptions, ExistingProvider, FactoryProvider, Type, ValueProvider } from '@nestjs/common';
 import type { SseBackplane } from './backplane/backplane.interface.js';
 import type { ClientIdProvider } from './client-id/client-id-provider.interface.js';
 import type { SseEventLog } from './event-log/event-log.interface.js';
@@ -101,5 +94,4 @@ export interface SseOptionsFactory {
   createSseOptions(): SseModuleOptions | Promise<SseModuleOptions>;
 }
 
-export type SseModuleAsyncOptions = ConfigurableModuleAsyncOptions<SseModuleOptions, 'createSseOptions'> &
-  SseModuleExtras;
+export type SseModuleAsyncOptions = ConfigurableModuleAsyncOptions<SseModuleOptions, 'createSseOptions'> & SseModuleExtras;

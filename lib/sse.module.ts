@@ -10,10 +10,12 @@ import { SseService } from './sse.service.js';
 })
 export class SseModule extends SseConfigurableModule {
   static override forRoot(options: SseModuleForRootOptions = {}): DynamicModule {
+    // biome-ignore lint/complexity/noThisInStatic: super keeps `this` the subclass, so the dynamic module is SseModule's.
     return super.forRoot(options);
   }
 
   static override forRootAsync(options: SseModuleAsyncOptions): DynamicModule {
+    // biome-ignore lint/complexity/noThisInStatic: as in forRoot.
     return super.forRootAsync(options);
   }
 }

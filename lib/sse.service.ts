@@ -31,12 +31,7 @@ import { MetricsCounters, type SseMetrics } from './sse-metrics.js';
 import { BACKPLANE, CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
 import { SSE_MODULE_OPTIONS } from './sse.module-definition.js';
 import { NO_REPLAY, SseClient, type SseClientOwner, type SseReplay } from './sse-client.js';
-import type {
-  SseClientConnectedEvent,
-  SseClientDisconnectedEvent,
-  SseClientFilter,
-  SseDisconnectReason,
-} from './sse-client-events.js';
+import type { SseClientConnectedEvent, SseClientDisconnectedEvent, SseClientFilter, SseDisconnectReason } from './sse-client-events.js';
 import type { SseEvent, SseMessageEvent } from './sse-event.js';
 import type { SseModuleOptions } from './sse-module-options.js';
 import { isThenable, withTimeout } from './timeout.js';
@@ -217,8 +212,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     let delivered!: Promise<boolean>;
     await this.outbox.run(this.encode(event, { kind: 'client', clientId }), ({ frame, id, deliveredByLog }) => {
       // A log that delivers does so on the client's instance; the others are only asked who has it.
-      const question: ClusterQuestion =
-        deliveredByLog ? { k: 'has', c: clientId } : { k: 'send', c: clientId, f: frame.toString(), i: id };
+      const question: ClusterQuestion = deliveredByLog ? { k: 'has', c: clientId } : { k: 'send', c: clientId, f: frame.toString(), i: id };
       delivered = cluster.askAny(question);
     });
     return delivered;
@@ -540,7 +534,10 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   private replayFor(client: SseClient, events: readonly SseLoggedEvent[]): SseReplay {
     if (events.length === 0) return NO_REPLAY;
     let forEveryone = this.sharedReplays.get(events);
-    if (forEveryone === undefined) this.sharedReplays.set(events, (forEveryone = this.replayForEveryone(events)));
+    if (forEveryone === undefined) {
+      forEveryone = this.replayForEveryone(events);
+      this.sharedReplays.set(events, forEveryone);
+    }
     if (forEveryone !== null) return forEveryone;
     const reaching = events.filter(({ audience }) => this.reaches(audience, client));
     return { frames: reaching.map((event) => this.replayFrame(event)), ids: new Set(reaching.map(({ id }) => id)) };
@@ -559,7 +556,10 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   /** Each logged event is encoded once, however many clients it is replayed to. */
   private replayFrame(event: SseLoggedEvent): Buffer {
     let frame = this.replayFrames.get(event);
-    if (frame === undefined) this.replayFrames.set(event, (frame = encodeLogged(event.id, event.body)));
+    if (frame === undefined) {
+      frame = encodeLogged(event.id, event.body);
+      this.replayFrames.set(event, frame);
+    }
     return frame;
   }
 
@@ -673,4 +673,3 @@ function assertImplements(value: unknown, token: string, methods: string[]): voi
     throw new Error(`The ${token} provider lacks ${missing.join(', ')}(); give it an object that implements them.`);
   }
 }
-

@@ -41,7 +41,14 @@ describe('callWithin', () => {
 
   it('rejects at the deadline and aborts the signal with the same error', async () => {
     let signal!: AbortSignal;
-    const call = callWithin((given) => ((signal = given.signal), new Promise(() => undefined)), 20, 'The log');
+    const call = callWithin(
+      (given) => {
+        signal = given.signal;
+        return new Promise(() => undefined);
+      },
+      20,
+      'The log',
+    );
     await expect(call).rejects.toThrow(new SseTimeoutError('The log', 20));
     expect(signal.aborted).toBe(true);
     expect(signal.reason).toBeInstanceOf(SseTimeoutError);
@@ -49,7 +56,14 @@ describe('callWithin', () => {
 
   it('gives a signal that is already aborted when the call first looks at it after the deadline', async () => {
     let given!: { signal: AbortSignal };
-    const call = callWithin((options) => ((given = options), new Promise(() => undefined)), 20, 'The log');
+    const call = callWithin(
+      (options) => {
+        given = options;
+        return new Promise(() => undefined);
+      },
+      20,
+      'The log',
+    );
     await expect(call).rejects.toThrow(SseTimeoutError);
     expect(given.signal.aborted).toBe(true);
   });

@@ -30,11 +30,7 @@ export interface SseCallOptions {
  * as it is; a promise settles like it, or rejects with SseTimeoutError once the deadline has
  * passed (see race), when the signal is aborted too. Never holds the process open.
  */
-export function callWithin<T>(
-  call: (options: SseCallOptions) => T | PromiseLike<T>,
-  milliseconds: number,
-  what: string,
-): T | Promise<T> {
+export function callWithin<T>(call: (options: SseCallOptions) => T | PromiseLike<T>, milliseconds: number, what: string): T | Promise<T> {
   // Made when asked for: most calls (stores, in-memory logs) never look at the signal.
   let controller: AbortController | undefined;
   let expired: SseTimeoutError | undefined;

@@ -11,9 +11,11 @@ export function cookieSecret(env: NodeJS.ProcessEnv = process.env): string {
   if (env.REDIS_URL) {
     throw new Error(
       'The sample runs as a cluster (REDIS_URL is set), so its instances must sign ids alike: set SSE_COOKIE_SECRET ' +
-        "to the same random string of at least 32 characters on each, e.g. node -p \"crypto.randomBytes(32).toString('base64url')\".",
+        'to the same random string of at least 32 characters on each, e.g. node -p "crypto.randomBytes(32).toString(\'base64url\')".',
     );
   }
-  new Logger('Sample').warn('SSE_COOKIE_SECRET is not set: client ids are signed with a secret made up at startup, which a restart forgets.');
+  new Logger('Sample').warn(
+    'SSE_COOKIE_SECRET is not set: client ids are signed with a secret made up at startup, which a restart forgets.',
+  );
   return randomBytes(32).toString('base64url');
 }

@@ -179,7 +179,8 @@ function sseOptions(): SseModuleForRootOptions {
   }
 }
 
-const redisCache = () => CacheModule.register({ isGlobal: true, stores: [new KeyvRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')] });
+const redisCache = () =>
+  CacheModule.register({ isGlobal: true, stores: [new KeyvRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')] });
 
 @Module({
   imports: [...(process.env.SSE_STORE === 'redis' ? [redisCache()] : []), SseModule.forRoot(sseOptions())],

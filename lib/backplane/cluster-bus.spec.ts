@@ -81,7 +81,9 @@ describe('ClusterBus', () => {
       throw new Error('store down over there');
     };
     const { buses } = await cluster([async () => 0, failing]);
-    await expect(buses[0]!.askAny({ k: 'disconnect', c: 'x' })).rejects.toThrow(/Another instance failed to answer .*store down over there/);
+    await expect(buses[0]!.askAny({ k: 'disconnect', c: 'x' })).rejects.toThrow(
+      /Another instance failed to answer .*store down over there/,
+    );
   });
 
   it('rejects at once, with the cause, when the backplane cannot publish', async () => {
@@ -91,7 +93,11 @@ describe('ClusterBus', () => {
         throw new Error('The client is offline');
       },
     };
-    const bus = new ClusterBus(down, node(async () => 0), 5000);
+    const bus = new ClusterBus(
+      down,
+      node(async () => 0),
+      5000,
+    );
     await bus.start();
     await expect(bus.askSum({ k: 'count' })).rejects.toThrow(/could not reach the other instances: The client is offline/);
   });
@@ -100,7 +106,14 @@ describe('ClusterBus', () => {
     const { pubsub, nodes, buses } = await cluster([async () => 0, async () => 0]);
     const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     for (const handler of pubsub.handlers) {
-      for (const foreign of ['not json', '1', 'null', '{"t":"send","o":"x"}', '{"t":"send","o":"x","f":"data: no audience"}', '{"t":"ask","o":"x","r":1,"q":{"k":"hack"}}']) {
+      for (const foreign of [
+        'not json',
+        '1',
+        'null',
+        '{"t":"send","o":"x"}',
+        '{"t":"send","o":"x","f":"data: no audience"}',
+        '{"t":"ask","o":"x","r":1,"q":{"k":"hack"}}',
+      ]) {
         handler(foreign);
       }
       handler('{"t":"answer","o":"x","to":"someone-else","r":1,"v":1}');

@@ -111,9 +111,7 @@ export class ClusterBus {
   }
 
   private fail(r: number, error: Error): void {
-    this.pending.get(r)?.reject(
-      new Error(`The ${BACKPLANE} could not reach the other instances: ${error.message}`, { cause: error }),
-    );
+    this.pending.get(r)?.reject(new Error(`The ${BACKPLANE} could not reach the other instances: ${error.message}`, { cause: error }));
   }
 
   /** Anything else on the channel (another protocol, a version from a rolling deploy) is ignored. */

@@ -5,7 +5,6 @@ import { assertRedisReachable, REDIS_URL } from '../../test/utils/redis.js';
 import { RedisBackplane } from './redis-backplane.js';
 import { delay } from '../../test/utils/wait.js';
 
-
 describe('RedisBackplane', () => {
   // A missing Redis must fail this suite, never skip it: CI starts one (see .ci/run).
   beforeAll(() => assertRedisReachable(REDIS_URL));

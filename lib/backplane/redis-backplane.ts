@@ -32,7 +32,8 @@ export class RedisBackplane implements SseBackplane, OnModuleDestroy {
    */
   async subscribe(onMessage: (message: string) => void): Promise<void> {
     const publisher = await this.connection();
-    const subscriber = (this.subscriber = publisher.duplicate('RedisBackplane subscriber', MEANWHILE));
+    const subscriber = publisher.duplicate('RedisBackplane subscriber', MEANWHILE);
+    this.subscriber = subscriber;
     let listening: Promise<unknown> | undefined;
     const listen = () =>
       (listening ??= subscriber.client.subscribe(this.channel, onMessage).catch(() => {

@@ -4,11 +4,11 @@ import { createServer, type IncomingMessage, request, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { CookieClientIdProvider, type CookieClientIdProviderOptions } from './cookie-client-id.provider.js';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => string | void;
+type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
 /** Runs `handler` inside a real HTTP exchange and returns what the client received. */
 async function exchange(handler: Handler, headers: Record<string, string> = {}, path = '/') {
-  let result: string | void = undefined;
+  let result: unknown;
   const server: Server = createServer((req, res) => {
     result = handler(req, res);
     if (!res.writableEnded) res.end();
@@ -37,7 +37,6 @@ describe('CookieClientIdProvider', () => {
     const provider = new CookieClientIdProvider(options);
     return (req: IncomingMessage, res: ServerResponse) => provider.acquireClientId(req, res);
   };
-
 
   it('hands out a new id in an HttpOnly, SameSite=Lax cookie on /', async () => {
     const { result, setCookie } = await exchange(acquire());
@@ -129,10 +128,13 @@ describe('CookieClientIdProvider', () => {
 describe('CookieClientIdProvider tabs', () => {
   const id = '0b7c3c1e-8d3f-4d59-9a4e-3a9a9f1c2b7d';
   const acquireAt = (path: string, options?: CookieClientIdProviderOptions) =>
-    exchange((req, res) => {
-      req.url = path;
-      return new CookieClientIdProvider(options).acquireClientId(req, res);
-    }, { cookie: `sse_client_id=${id}` });
+    exchange(
+      (req, res) => {
+        req.url = path;
+        return new CookieClientIdProvider(options).acquireClientId(req, res);
+      },
+      { cookie: `sse_client_id=${id}` },
+    );
 
   it('gives each tab of one browser its own id', async () => {
     expect((await acquireAt('/events?sse_tab=a1')).result).toBe(`${id}.a1`);
@@ -158,7 +160,10 @@ describe('CookieClientIdProvider with a secret', () => {
   const id = '0b7c3c1e-8d3f-4d59-9a4e-3a9a9f1c2b7d';
   const signed = (value: string, key = secret) => `${value}.${createHmac('sha256', key).update(value).digest('base64url')}`;
   const acquireWith = (cookie: string | undefined, options: CookieClientIdProviderOptions = { secret }) =>
-    exchange((req, res) => new CookieClientIdProvider(options).acquireClientId(req, res), cookie ? { cookie: `sse_client_id=${cookie}` } : {});
+    exchange(
+      (req, res) => new CookieClientIdProvider(options).acquireClientId(req, res),
+      cookie ? { cookie: `sse_client_id=${cookie}` } : {},
+    );
 
   it('hands out a signed cookie whose id carries no signature', async () => {
     const { result, setCookie } = await acquireWith(undefined);

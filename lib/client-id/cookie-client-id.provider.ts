@@ -181,7 +181,9 @@ function appendSetCookie(res: ServerResponse, cookie: string): void {
 
 function checkCookieName(name: string): string {
   if (!COOKIE_NAME.test(name)) {
-    throw new Error(`CookieClientIdProvider: ${JSON.stringify(name)} is not a valid cookie name; use letters, digits and !#$%&'*+-.^_\`|~.`);
+    throw new Error(
+      `CookieClientIdProvider: ${JSON.stringify(name)} is not a valid cookie name; use letters, digits and !#$%&'*+-.^_\`|~.`,
+    );
   }
   return name;
 }

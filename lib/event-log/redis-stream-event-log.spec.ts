@@ -98,7 +98,11 @@ describe('RedisStreamEventLog', () => {
         await writer.append({ id: 'mine', body: 'three', audience: all }),
       ];
       await waitFor(() => seen.length === 3);
-      expect(seen.map((event) => [event.id, event.body])).toEqual([[ids[0], 'one'], [ids[1], 'two'], ['mine', 'three']]);
+      expect(seen.map((event) => [event.id, event.body])).toEqual([
+        [ids[0], 'one'],
+        [ids[1], 'two'],
+        ['mine', 'three'],
+      ]);
       expect(seen[1]!.audience).toEqual({ kind: 'group', group: 'g' });
     });
   });
@@ -181,7 +185,8 @@ describe('RedisStreamEventLog', () => {
 
       const later = new AbortController();
       // Gives up once the first page of the four is asked for.
-      sent.onSend = (command) => command === 'XRANGE' && sent.filter((c) => c === 'XRANGE').length === 2 && later.abort(new Error('gave up too'));
+      sent.onSend = (command) =>
+        command === 'XRANGE' && sent.filter((c) => c === 'XRANGE').length === 2 && later.abort(new Error('gave up too'));
       const during = log.since(from, { deadline: Date.now() + 1000, signal: later.signal });
       await expect(during).rejects.toThrow('gave up too');
       expect(sent.filter((command) => command === 'XRANGE')).toHaveLength(2);

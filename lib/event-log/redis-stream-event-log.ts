@@ -68,7 +68,8 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
    * get what other instances logged meanwhile.
    */
   async follow(onEvent: (event: SseLoggedEvent) => void): Promise<void> {
-    const reader = (this.reader = (await this.connection()).duplicate('RedisStreamEventLog reader', MEANWHILE));
+    const reader = (await this.connection()).duplicate('RedisStreamEventLog reader', MEANWHILE);
+    this.reader = reader;
     await reader.connect(CONNECT_WAIT);
     const start = await this.newestId(reader).catch(() => undefined);
     void this.tail(reader, start, onEvent);
@@ -115,7 +116,10 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
   /** Sent ahead of the XADD on the same connection, so the mark is there before the event can be resumed from. */
   private markCallerIds(redis: ManagedRedisClient): void {
     if (this.callerIdsMarked) return;
-    redis.command(['SET', this.callerIdsKey, '1']).then(() => (this.callerIdsMarked = true), () => undefined);
+    redis.command(['SET', this.callerIdsKey, '1']).then(
+      () => (this.callerIdsMarked = true),
+      () => undefined,
+    );
   }
 
   private get callerIdsKey(): string {

@@ -6,21 +6,15 @@ import { acceptsEventStream } from './accept-header.js';
 export function assertStreamable(req: IncomingMessage, res: ServerResponse): void {
   if (res.headersSent) {
     throw new Error(
-      'SseService.connect() got a response whose headers were already sent; ' +
-        'call it before anything writes to the response.',
+      'SseService.connect() got a response whose headers were already sent; ' + 'call it before anything writes to the response.',
     );
   }
   if (req.method !== 'GET') {
     res.setHeader('Allow', 'GET');
-    throw new HttpException(
-      `An event stream is opened with GET; ${req.method} is not allowed here.`,
-      HttpStatus.METHOD_NOT_ALLOWED,
-    );
+    throw new HttpException(`An event stream is opened with GET; ${req.method} is not allowed here.`, HttpStatus.METHOD_NOT_ALLOWED);
   }
   if (!acceptsEventStream(req.headers.accept)) {
-    throw new NotAcceptableException(
-      'This route answers with text/event-stream, which the Accept header rules out.',
-    );
+    throw new NotAcceptableException('This route answers with text/event-stream, which the Accept header rules out.');
   }
 }
 

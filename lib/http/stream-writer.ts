@@ -51,7 +51,10 @@ const CRLF = Buffer.from('\r\n');
 class ChunkedSocketWriter implements StreamWriter {
   private ended = false;
 
-  constructor(res: ServerResponse, private readonly socket: Socket) {
+  constructor(
+    res: ServerResponse,
+    private readonly socket: Socket,
+  ) {
     // res.end() by anyone emits 'prefinish' synchronously while the response owns the socket.
     // After it, a raw chunk would land behind the terminating chunk, where a kept-alive
     // connection's next response begins.

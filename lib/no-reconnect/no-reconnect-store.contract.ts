@@ -10,7 +10,6 @@ export interface StoreUnderTest {
 /** Makes a fresh, empty store; `ttl` is the store's own default TTL when given. */
 export type StoreFactory = (options: { ttl?: number }) => Promise<StoreUnderTest>;
 
-
 /** What every NoReconnectStore must do. Each implementation runs this same suite. */
 export function describeNoReconnectStoreContract(name: string, create: StoreFactory): void {
   describe(`${name} (NoReconnectStore contract)`, () => {

@@ -48,11 +48,14 @@ describe('ManagedRedisClient', () => {
     await expect(client.command(['GET', key])).resolves.toBeNull();
   });
 
-  it('reads Redis\'s clock before it first hands Redis a deadline', async () => {
+  it("reads Redis's clock before it first hands Redis a deadline", async () => {
     const client = await connected();
     const sent: string[] = [];
     const send = client.client.sendCommand.bind(client.client);
-    client.client.sendCommand = (args, options) => (sent.push(args[0]!), send(args, options));
+    client.client.sendCommand = (args, options) => {
+      sent.push(args[0]!);
+      return send(args, options);
+    };
     await client.commandBefore([], ['PING'], { deadline: Date.now() + 1000 }, 'PING');
     await client.commandBefore([], ['PING'], { deadline: Date.now() + 1000 }, 'PING');
     // Then EVALSHA each time (and EVAL once, should this Redis not have the script yet).

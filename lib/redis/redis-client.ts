@@ -18,7 +18,7 @@ export interface SseRedisClient {
   subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'ready', listener: () => void): unknown;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- node-redis types its listeners with any[].
+  // biome-ignore lint/suspicious/noExplicitAny: node-redis types its listeners with any[].
   off(event: 'error' | 'ready', listener: (...args: any[]) => void): unknown;
   close(): Promise<unknown>;
   destroy(): void;

@@ -15,7 +15,11 @@ function gate() {
   let entered!: () => void;
   const reached = new Promise<void>((resolve) => (entered = resolve));
   const opened = new Promise<void>((resolve) => (open = resolve));
-  return { reached, open, pass: () => (entered(), opened) };
+  const pass = () => {
+    entered();
+    return opened;
+  };
+  return { reached, open, pass };
 }
 
 /** Keeps what Nest's exception handling was given, then answers as Nest would. */
@@ -28,7 +32,6 @@ class RecordingFilter extends BaseExceptionFilter {
     super.catch(exception, host);
   }
 }
-
 
 describe('bad input', () => {
   let sseApp: SseApp;
@@ -188,10 +191,24 @@ describe('bad input', () => {
     };
 
     it.each<[string, () => unknown, number, RegExp]>([
-      ['throws', () => { throw new Error('session store down'); }, 500, /CLIENT_ID_PROVIDER.*acquireClientId\(\) failed.*session store down/],
+      [
+        'throws',
+        () => {
+          throw new Error('session store down');
+        },
+        500,
+        /CLIENT_ID_PROVIDER.*acquireClientId\(\) failed.*session store down/,
+      ],
       ['rejects', () => Promise.reject(new Error('timeout')), 500, /acquireClientId\(\) failed.*timeout/],
       ['returns an empty id', () => '', 500, /gave "" as a client id.*non-empty string/],
-      ['refuses on purpose (401)', () => { throw new UnauthorizedException('log in first'); }, 401, /log in first/],
+      [
+        'refuses on purpose (401)',
+        () => {
+          throw new UnauthorizedException('log in first');
+        },
+        401,
+        /log in first/,
+      ],
     ])('an id provider that %s: the status it calls for, nothing registered', async (_, acquire, status, message) => {
       const provider = { acquireClientId: jest.fn(() => 'bystander'), releaseClientId: () => undefined };
       await start({ sse: { clientIdProvider: provider }, configure: withFilter });

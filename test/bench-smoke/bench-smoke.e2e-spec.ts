@@ -34,20 +34,39 @@ describe('bench harness (smoke)', () => {
   });
 
   it("reads each stream's cookie and sees it end, as the disconnect bench needs", async () => {
-    sseApp = await startSseApp({ sse: { keepalive: false, clientIdProvider: CookieClientIdProvider, noReconnectStore: InMemoryNoReconnectStore } });
+    sseApp = await startSseApp({
+      sse: { keepalive: false, clientIdProvider: CookieClientIdProvider, noReconnectStore: InMemoryNoReconnectStore },
+    });
     streams = await openStreams({ port: Number(new URL(sseApp.url).port), count: 3, localAddress: '127.0.0.1', path: '/events' });
     const [first, ...others] = streams;
     const id = decodeURIComponent(first!.cookie!.split('=')[1]!);
     expect(sseApp.sse.getClient(id)).toBeDefined();
     expect(await sseApp.sse.disconnect(id)).toBe(true);
     await first!.ended;
-    expect(sseApp.sse.getClients().map((client) => client.id).sort()).toEqual(others.map((s) => decodeURIComponent(s.cookie!.split('=')[1]!)).sort());
+    expect(
+      sseApp.sse
+        .getClients()
+        .map((client) => client.id)
+        .sort(),
+    ).toEqual(others.map((s) => decodeURIComponent(s.cookie!.split('=')[1]!)).sort());
   });
 
   it('draws one line per server and takes medians', () => {
     const svg = lineChart('t', 'x', 'y', [
-      { label: 'a', points: [{ x: 1000, y: 10 }, { x: 5000, y: 20 }] },
-      { label: 'b', points: [{ x: 1000, y: 5 }, { x: 5000, y: 8 }] },
+      {
+        label: 'a',
+        points: [
+          { x: 1000, y: 10 },
+          { x: 5000, y: 20 },
+        ],
+      },
+      {
+        label: 'b',
+        points: [
+          { x: 1000, y: 5 },
+          { x: 5000, y: 8 },
+        ],
+      },
     ]);
     expect(svg.match(/<polyline/g)).toHaveLength(2);
     expect(median([3, 1, 2])).toBe(2);

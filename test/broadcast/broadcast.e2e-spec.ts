@@ -27,7 +27,12 @@ describe('sending to clients', () => {
     sseApp = await startSseApp();
     const clients = await connect(3);
     let formatted = 0;
-    const data = { toJSON: () => (formatted++, { n: 1 }) };
+    const data = {
+      toJSON: () => {
+        formatted++;
+        return { n: 1 };
+      },
+    };
     await sseApp.sse.broadcast({ type: 'count', id: '7', data });
     await Promise.all(clients.map((s) => s.until((x) => x.events.length === 1)));
     expect(formatted).toBe(1);

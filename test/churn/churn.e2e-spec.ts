@@ -13,7 +13,6 @@ const CONCURRENCY = 10;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-
 describe('churn', () => {
   let sseApp: SseApp;
   afterEach(() => sseApp?.close());

@@ -22,7 +22,7 @@ describe('handshake', () => {
     expect(stream.status).toBe(200);
     expect(stream.headers['content-type']).toBe('text/event-stream');
     expect(stream.headers['cache-control']).toBe('no-cache, no-transform');
-    expect(stream.headers['connection']).toBe('keep-alive');
+    expect(stream.headers.connection).toBe('keep-alive');
     expect(stream.headers['x-accel-buffering']).toBe('no');
     expect(stream.body).toBe('');
     expect(sseApp.sse.getClients()).toHaveLength(1);
@@ -33,7 +33,7 @@ describe('handshake', () => {
     sseApp = await startSseApp();
     const stream = await openRawStream(`${sseApp.url}/events`, { headers: { accept: 'text/event-stream', connection: 'close' } });
     expect(stream.status).toBe(200);
-    expect(stream.headers['connection']).toBe('close');
+    expect(stream.headers.connection).toBe('close');
     stream.close();
   });
 
@@ -62,31 +62,25 @@ describe('handshake', () => {
     const response = await openRawStream(`${sseApp.url}/any-method`, { method });
     await response.ended;
     expect(response.status).toBe(405);
-    expect(response.headers['allow']).toBe('GET');
+    expect(response.headers.allow).toBe('GET');
     expect(response.headers['content-type']).not.toBe('text/event-stream');
     expect(sseApp.sse.getClients()).toHaveLength(0);
   });
 
-  it.each(['text/plain', 'application/json, text/html', 'text/event-stream;q=0'])(
-    'refuses Accept %j with 406',
-    async (accept) => {
-      sseApp = await startSseApp();
-      const response = await openRawStream(`${sseApp.url}/events`, { headers: { accept } });
-      await response.ended;
-      expect(response.status).toBe(406);
-      expect(sseApp.sse.getClients()).toHaveLength(0);
-    },
-  );
+  it.each(['text/plain', 'application/json, text/html', 'text/event-stream;q=0'])('refuses Accept %j with 406', async (accept) => {
+    sseApp = await startSseApp();
+    const response = await openRawStream(`${sseApp.url}/events`, { headers: { accept } });
+    await response.ended;
+    expect(response.status).toBe(406);
+    expect(sseApp.sse.getClients()).toHaveLength(0);
+  });
 
-  it.each(['*/*', 'text/*', 'TEXT/EVENT-STREAM', 'text/html;q=0.9, text/event-stream;q=0.1'])(
-    'accepts Accept %j',
-    async (accept) => {
-      sseApp = await startSseApp();
-      const stream = await openRawStream(`${sseApp.url}/events`, { headers: { accept } });
-      expect(stream.status).toBe(200);
-      stream.close();
-    },
-  );
+  it.each(['*/*', 'text/*', 'TEXT/EVENT-STREAM', 'text/html;q=0.9, text/event-stream;q=0.1'])('accepts Accept %j', async (accept) => {
+    sseApp = await startSseApp();
+    const stream = await openRawStream(`${sseApp.url}/events`, { headers: { accept } });
+    expect(stream.status).toBe(200);
+    stream.close();
+  });
 
   it('is left alone by compression middleware', async () => {
     sseApp = await startSseApp({ configure: (app) => app.use(compression({ threshold: 0 })) });
@@ -109,4 +103,3 @@ describe('handshake', () => {
     expect(sseApp.sse.getClients()).toHaveLength(0);
   });
 });
-

@@ -42,7 +42,10 @@ describe('HTTP/2: a handshake cancelled while the store is asked', () => {
 
   it('registers nothing, while the other streams of the session go on', async () => {
     const store = new GatedStore();
-    sseApp = await startSseApp({ http2: true, sse: { keepalive: false, clientIdProvider: CookieClientIdProvider, noReconnectStore: store } });
+    sseApp = await startSseApp({
+      http2: true,
+      sse: { keepalive: false, clientIdProvider: CookieClientIdProvider, noReconnectStore: store },
+    });
     session = connect(sseApp.url, { rejectUnauthorized: false });
 
     const bystander = request('/events');

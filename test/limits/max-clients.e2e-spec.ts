@@ -86,6 +86,8 @@ describe('maxClients', () => {
   });
 
   it.each([0, -1, 1.5, '10'])('refuses maxClients %j at startup', async (maxClients) => {
-    await expect(startSseApp({ sse: { maxClients: maxClients as number } })).rejects.toThrow(/SseModule maxClients must be a whole number > 0/);
+    await expect(startSseApp({ sse: { maxClients: maxClients as number } })).rejects.toThrow(
+      /SseModule maxClients must be a whole number > 0/,
+    );
   });
 });

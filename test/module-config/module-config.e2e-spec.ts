@@ -69,11 +69,20 @@ describe('module configuration', () => {
   it.each<[string, Parameters<typeof SseModule.forRoot>[0], (store: unknown) => void]>([
     ['a class', { noReconnectStore: InMemoryNoReconnectStore }, (s) => expect(s).toBeInstanceOf(InMemoryNoReconnectStore)],
     ['an instance', { noReconnectStore: memory }, (s) => expect(s).toBe(memory)],
-    ['{ useClass }', { noReconnectStore: { useClass: InMemoryNoReconnectStore } }, (s) => expect(s).toBeInstanceOf(InMemoryNoReconnectStore)],
+    [
+      '{ useClass }',
+      { noReconnectStore: { useClass: InMemoryNoReconnectStore } },
+      (s) => expect(s).toBeInstanceOf(InMemoryNoReconnectStore),
+    ],
     ['{ useValue }', { noReconnectStore: { useValue: memory } }, (s) => expect(s).toBe(memory)],
     [
       '{ useFactory, inject }',
-      { noReconnectStore: { useFactory: (ttl: number) => new InMemoryNoReconnectStore({ ttl }), inject: [{ token: 'TTL', optional: true }] } },
+      {
+        noReconnectStore: {
+          useFactory: (ttl: number) => new InMemoryNoReconnectStore({ ttl }),
+          inject: [{ token: 'TTL', optional: true }],
+        },
+      },
       (s) => expect(s).toBeInstanceOf(InMemoryNoReconnectStore),
     ],
   ])('takes the store as %s', async (_name, options, check) => {
@@ -219,17 +228,49 @@ describe('module configuration', () => {
       () => [SseModule.forRoot({ noReconnectStore: CacheManagerNoReconnectStore })],
       /needs a cache-manager Cache[\s\S]*isGlobal: true/,
     ],
-    ['a store lacking methods', () => [SseModule.forRoot({ noReconnectStore: { useValue: { addClientId: async () => {} } as unknown as NoReconnectStore } })], /NO_RECONNECT_STORE provider lacks containsClientId, removeClientId/],
-    ['keepalive.interval 0', () => [SseModule.forRoot({ keepalive: { interval: 0 } })], /keepalive.interval must be a whole number of milliseconds > 0/],
-    ['a keepalive event type with a newline', () => [SseModule.forRoot({ keepalive: { kind: 'event', content: 'a\nb' } })], /keepalive.content: .*CR or LF/],
-    ['an unknown keepalive kind', () => [SseModule.forRoot({ keepalive: { kind: 'beep' as 'event' } })], /keepalive.kind must be 'comment' or 'event'/],
+    [
+      'a store lacking methods',
+      () => [SseModule.forRoot({ noReconnectStore: { useValue: { addClientId: async () => {} } as unknown as NoReconnectStore } })],
+      /NO_RECONNECT_STORE provider lacks containsClientId, removeClientId/,
+    ],
+    [
+      'keepalive.interval 0',
+      () => [SseModule.forRoot({ keepalive: { interval: 0 } })],
+      /keepalive.interval must be a whole number of milliseconds > 0/,
+    ],
+    [
+      'a keepalive event type with a newline',
+      () => [SseModule.forRoot({ keepalive: { kind: 'event', content: 'a\nb' } })],
+      /keepalive.content: .*CR or LF/,
+    ],
+    [
+      'an unknown keepalive kind',
+      () => [SseModule.forRoot({ keepalive: { kind: 'beep' as 'event' } })],
+      /keepalive.kind must be 'comment' or 'event'/,
+    ],
     ['a negative reconnectInterval', () => [SseModule.forRoot({ reconnectInterval: -1 })], /reconnectInterval/],
     ['noReconnectTtl 0', () => [SseModule.forRoot({ noReconnectTtl: 0 })], /noReconnectTtl must be a whole number of milliseconds > 0/],
-    ['a backplane lacking publish', () => [SseModule.forRoot({ backplane: { subscribe: async () => undefined } as never })], /BACKPLANE provider lacks publish\(\)/],
-    ['an event log lacking since', () => [SseModule.forRoot({ eventLog: { append: () => '1' } as never })], /EVENT_LOG provider lacks since\(\)/],
+    [
+      'a backplane lacking publish',
+      () => [SseModule.forRoot({ backplane: { subscribe: async () => undefined } as never })],
+      /BACKPLANE provider lacks publish\(\)/,
+    ],
+    [
+      'an event log lacking since',
+      () => [SseModule.forRoot({ eventLog: { append: () => '1' } as never })],
+      /EVENT_LOG provider lacks since\(\)/,
+    ],
     ['storeTimeout 0', () => [SseModule.forRoot({ storeTimeout: 0 })], /storeTimeout must be a whole number of milliseconds > 0; got 0/],
-    ['a fractional backplaneTimeout', () => [SseModule.forRoot({ backplaneTimeout: 1.5 })], /backplaneTimeout must be a whole number of milliseconds > 0; got 1.5/],
-    ['a provider that is neither class nor object', () => [SseModule.forRoot({ clientIdProvider: 'cookie' as never })], /clientIdProvider must be a class, an instance, or a provider/],
+    [
+      'a fractional backplaneTimeout',
+      () => [SseModule.forRoot({ backplaneTimeout: 1.5 })],
+      /backplaneTimeout must be a whole number of milliseconds > 0; got 1.5/,
+    ],
+    [
+      'a provider that is neither class nor object',
+      () => [SseModule.forRoot({ clientIdProvider: 'cookie' as never })],
+      /clientIdProvider must be a class, an instance, or a provider/,
+    ],
   ])('fails at startup with a clear message for %s', async (_name, imports, message) => {
     await expect((async () => resolveTokens(imports()))()).rejects.toThrow(message);
   });

@@ -48,7 +48,12 @@ describe('a second connection with the id of a connected client', () => {
     const cookie = cookieOf(first.headers['set-cookie'] as string[]);
     const second = await openRawStream(`${sseApp.url}/events?sse_tab=tab2`, { headers: { accept: 'text/event-stream', cookie } });
     const browserId = cookie.split('=')[1]!;
-    expect(sseApp.sse.getClients().map((c) => c.id).sort()).toEqual([`${browserId}.tab1`, `${browserId}.tab2`]);
+    expect(
+      sseApp.sse
+        .getClients()
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual([`${browserId}.tab1`, `${browserId}.tab2`]);
     await sseApp.sse.broadcast('both');
     await Promise.all([first, second].map((s) => s.until((x) => x.events.length === 1)));
     expect(disconnects).toEqual([]);
@@ -62,7 +67,9 @@ describe('a second connection with the id of a connected client', () => {
   });
 
   it('keeps the live client registered after the old socket finally closes', async () => {
-    sseApp = await startSseApp({ sse: { clientIdProvider: { useValue: { acquireClientId: () => 'device-7', releaseClientId: () => undefined } } } });
+    sseApp = await startSseApp({
+      sse: { clientIdProvider: { useValue: { acquireClientId: () => 'device-7', releaseClientId: () => undefined } } },
+    });
     const disconnects = collect(sseApp.sse.clientDisconnected$);
     const old = await openRawStream(`${sseApp.url}/events`);
     const fresh = await openRawStream(`${sseApp.url}/events`);

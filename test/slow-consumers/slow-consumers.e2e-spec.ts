@@ -21,7 +21,6 @@ function stalledClient(url: string): Promise<Socket> {
   });
 }
 
-
 describe('slow consumers', () => {
   let sseApp: SseApp;
   const sockets: Socket[] = [];
@@ -36,7 +35,10 @@ describe('slow consumers', () => {
     for (let i = 0; i < 20; i++) sockets.push(await stalledClient(sseApp.url));
     const readers: RawStream[] = [await openRawStream(`${sseApp.url}/events`), await openRawStream(`${sseApp.url}/events`)];
     await waitFor(() => sseApp.sse.getClients().length === 22);
-    const readerIds = sseApp.sse.getClients().slice(20).map((client) => client.id);
+    const readerIds = sseApp.sse
+      .getClients()
+      .slice(20)
+      .map((client) => client.id);
 
     const payload = 'x'.repeat(EVENT_BYTES - 8);
     for (let n = 0; n < EVENTS; n++) {
@@ -50,7 +52,12 @@ describe('slow consumers', () => {
       expect(reader.events.map((event) => Number(event.data.slice(0, 6)))).toEqual([...Array(EVENTS).keys()]);
     }
     expect(disconnected.map((event) => event.reason)).toEqual(Array(20).fill('slow'));
-    expect(sseApp.sse.getClients().map((client) => client.id).sort()).toEqual([...readerIds].sort());
+    expect(
+      sseApp.sse
+        .getClients()
+        .map((client) => client.id)
+        .sort(),
+    ).toEqual([...readerIds].sort());
     // Their connections are cut on the server's side, which frees what they had not read.
     await expect(connectionCount(sseApp)).resolves.toBe(2);
     readers.forEach((reader) => reader.close());

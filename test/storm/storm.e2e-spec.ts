@@ -24,9 +24,10 @@ describe('a reconnect storm on RedisStreamEventLog', () => {
   afterEach(() => sseApp?.close());
 
   it(`resumes each of ${CLIENTS} clients ${MISSED} events back: every event once, in order`, async () => {
-    const app = (sseApp = await startSseApp({
+    const app = await startSseApp({
       sse: { keepalive: false, eventLog: new RedisStreamEventLog({ url: REDIS_URL, key: `sse-test:storm:${randomUUID()}` }) },
-    }));
+    });
+    sseApp = app;
     const first = await openRawStream(`${app.url}/events`);
     await app.sse.broadcast('seen');
     await first.until((stream) => stream.events.length === 1);
@@ -35,7 +36,9 @@ describe('a reconnect storm on RedisStreamEventLog', () => {
     const missed = Array.from({ length: MISSED }, (_, n) => `missed ${n} ${PADDING}`);
     for (const data of missed) void app.sse.broadcast(data);
     await app.sse.broadcast('last');
-    const expected = createHash('sha1').update([...missed, 'last'].join('\n')).digest('hex');
+    const expected = createHash('sha1')
+      .update([...missed, 'last'].join('\n'))
+      .digest('hex');
 
     const args = ['--import', here('../utils/ts-loader/register.mjs'), here('./storm-clients.ts')];
     const clients = spawn(process.execPath, [...args, app.url, lastSeen, String(CLIENTS), expected, 'last'], {

@@ -33,7 +33,12 @@ describe('tabs of one browser', () => {
     const t2 = tab('t2');
     await t2.opened;
     const cookie = browser.get('sse_client_id')!;
-    expect(sseApp.sse.getClients().map(({ id }) => id).sort()).toEqual([`${cookie}.t1`, `${cookie}.t2`]);
+    expect(
+      sseApp.sse
+        .getClients()
+        .map(({ id }) => id)
+        .sort(),
+    ).toEqual([`${cookie}.t1`, `${cookie}.t2`]);
 
     await expect(sseApp.sse.disconnect(`${cookie}.t1`)).resolves.toBe(true);
     await t1.closedForGood;

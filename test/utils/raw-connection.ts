@@ -15,7 +15,9 @@ export class RawConnection {
   }
 
   get(path: string, version = '1.1', headers: Record<string, string> = {}): void {
-    const more = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    const more = Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
     this.socket.write(`GET ${path} HTTP/${version}\r\nHost: localhost\r\nAccept: text/event-stream\r\n${more}\r\n`);
   }
 

@@ -46,7 +46,7 @@ export const PLATFORM = process.env.SSE_PLATFORM === 'fastify' ? 'fastify' : 'ex
 /** The application on the platform under test; closing it does not wait for open test streams. */
 export function createApp(moduleRef: TestingModule, { http2 = false } = {}): INestApplication {
   if (http2) {
-    if (PLATFORM !== 'fastify') throw new Error('HTTP/2 tests run on Fastify only: Nest\'s Express adapter cannot serve h2.');
+    if (PLATFORM !== 'fastify') throw new Error("HTTP/2 tests run on Fastify only: Nest's Express adapter cannot serve h2.");
     const adapter = new FastifyAdapter({ http2: true, https: throwawayCertificate(), forceCloseConnections: true });
     return moduleRef.createNestApplication(adapter, { logger: false });
   }

@@ -15,10 +15,15 @@ class SelfEndingController {
 
   @Get('ends-itself')
   stream(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
-    this.sse.clientConnected$.pipe(filter((event) => event.request === nodeOf(req)), first()).subscribe(() => {
-      void this.sse.broadcast('too late');
-      nodeOf(res).end();
-    });
+    this.sse.clientConnected$
+      .pipe(
+        filter((event) => event.request === nodeOf(req)),
+        first(),
+      )
+      .subscribe(() => {
+        void this.sse.broadcast('too late');
+        nodeOf(res).end();
+      });
     return this.sse.connect(req, res);
   }
 }
