@@ -10,18 +10,18 @@ export {
   NO_RECONNECT_STORE,
   DEFAULT_NO_RECONNECT_TTL,
 } from './sse.constants.js';
-export { SseTimeoutError, type SseCallOptions } from './timeout.js';
+export { type SseCallOptions, SseTimeoutError } from './support/timeout.js';
 export { SseClientNotConnectedError } from './sse.errors.js';
-export type { SseEvent, SseMessageEvent } from './sse-event.js';
-export type { SseMetrics } from './sse-metrics.js';
+export type { SseEvent, SseMessageEvent } from './wire/sse-event.js';
+export type { SseMetrics } from './support/metrics.js';
 export type { SseRequest, SseResponse } from './http/http-pair.js';
-export { SseClient } from './sse-client.js';
+export { SseClient } from './clients/sse-client.js';
 export type {
   SseClientConnectedEvent,
   SseClientDisconnectedEvent,
   SseClientFilter,
-  SseDisconnectReason,
-} from './sse-client-events.js';
+} from './clients/client-events.js';
+export type { SseDisconnectReason } from './clients/disconnect-reason.js';
 export type {
   SseKeepaliveOptions,
   SseModuleAsyncOptions,
@@ -30,6 +30,7 @@ export type {
   SseModuleOptions,
   SseOptionsFactory,
   SseProviderDefinition,
-} from './sse-module-options.js';
+} from './options/sse-module-options.js';
 export { SseModule } from './sse.module.js';
-export { SseService, type SseConnectOptions } from './sse.service.js';
+export type { SseConnectOptions } from './handshake/handshake.js';
+export { SseService } from './sse.service.js';

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { BACKPLANE, CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
 import { SseConfigurableModule } from './sse.module-definition.js';
-import type { SseModuleAsyncOptions, SseModuleForRootOptions } from './sse-module-options.js';
+import type { SseModuleAsyncOptions, SseModuleForRootOptions } from './options/sse-module-options.js';
 import { SseService } from './sse.service.js';
 
 @Module({

@@ -1,4 +1,4 @@
-import type { SseCallOptions } from '../timeout.js';
+import type { SseCallOptions } from '../support/timeout.js';
 
 /**
  * Carries SseService's messages between the instances of one application, so that broadcasts,

@@ -1,5 +1,5 @@
 import type { OnModuleDestroy } from '@nestjs/common';
-import type { SseCallOptions } from '../timeout.js';
+import type { SseCallOptions } from '../support/timeout.js';
 import { checkRedisSource, ManagedRedisClient, type SseRedisConnectionOptions } from '../redis/redis-client.js';
 import type { SseBackplane } from './backplane.interface.js';
 
@@ -40,7 +40,7 @@ export class RedisBackplane implements SseBackplane, OnModuleDestroy {
         listening = undefined;
       }));
     subscriber.client.on('ready', () => void listen());
-    await Promise.all([publisher.connect(CONNECT_WAIT), subscriber.connect(CONNECT_WAIT)]);
+    await Promise.all([publisher.connect(CONNECT_WAIT, { readClock: true }), subscriber.connect(CONNECT_WAIT)]);
     if (subscriber.client.isReady) await listen();
   }
 

@@ -1,4 +1,4 @@
-import type { SseCallOptions } from '../timeout.js';
+import type { SseCallOptions } from '../support/timeout.js';
 
 /** Who an event was sent to, so a replay goes only to clients that would have received it. */
 export type SseEventAudience = { kind: 'all' } | { kind: 'group'; group: string } | { kind: 'client'; clientId: string };

@@ -1,4 +1,4 @@
-import { checkCount, checkDuration } from '../option-validation.js';
+import { checkCount, checkDuration } from '../options/option-validation.js';
 import type { SseEventLog, SseEventToLog, SseLoggedEvent } from './event-log.interface.js';
 
 export interface InMemoryEventLogOptions {

@@ -1,6 +1,6 @@
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { SseCallOptions } from '../timeout.js';
-import { checkCount, checkDuration } from '../option-validation.js';
+import type { SseCallOptions } from '../support/timeout.js';
+import { checkCount, checkDuration } from '../options/option-validation.js';
 import { checkRedisSource, ManagedRedisClient, type SseRedisConnectionOptions } from '../redis/redis-client.js';
 import type { SseEventLog, SseEventToLog, SseLoggedEvent, SseMissedEvents } from './event-log.interface.js';
 import { RedisStreamReplay, STREAM_ID, type StreamEntry, toLoggedEvent } from './redis-stream-replay.js';
@@ -53,7 +53,7 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
   }
 
   async onModuleInit(): Promise<void> {
-    await Promise.all([(await this.connection()).connect(CONNECT_WAIT), this.replayConnection()]);
+    await Promise.all([(await this.connection()).connect(CONNECT_WAIT, { readClock: true }), this.replayConnection()]);
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ManagedRedisClient } from '../redis/redis-client.js';
-import type { SseCallOptions } from '../timeout.js';
+import type { SseCallOptions } from '../support/timeout.js';
 import type { SseEventAudience, SseLoggedEvent, SseMissedEvents } from './event-log.interface.js';
 
 /** A stream entry as XRANGE and XREAD give it. */

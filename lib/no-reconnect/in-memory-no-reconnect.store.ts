@@ -1,5 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { checkCount, checkDuration } from '../option-validation.js';
+import { checkCount, checkDuration } from '../options/option-validation.js';
 import { DEFAULT_NO_RECONNECT_TTL } from '../sse.constants.js';
 import type { NoReconnectStore } from './no-reconnect-store.interface.js';
 

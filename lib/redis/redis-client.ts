@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { OutageLog } from '../outage-log.js';
-import { messageOf } from '../sse.errors.js';
-import { withTimeout } from '../timeout.js';
+import { OutageLog, type OutageVerdict } from '../support/outage-log.js';
+import { messageOf } from '../support/error-text.js';
+import { withTimeout } from '../support/timeout.js';
 import { fromRedisTime, RedisClock } from './redis-clock.js';
 
 /**
@@ -95,8 +95,17 @@ export class ManagedRedisClient {
     return new ManagedRedisClient(this.client.duplicate(), true, what, meanwhile);
   }
 
-  /** Starts connecting and waits up to `milliseconds` for it; an outage at startup is logged, not thrown. */
-  async connect(milliseconds: number): Promise<void> {
+  /**
+   * Starts connecting and waits up to `milliseconds` for it; an outage at startup is logged, not
+   * thrown. `readClock` reads Redis's clock once connected, for a connection that will hand
+   * Redis deadlines (commandBefore): its first one then need not wait for a round trip.
+   */
+  async connect(milliseconds: number, { readClock = false } = {}): Promise<void> {
+    await this.open(milliseconds);
+    if (readClock && this.client.isReady) await this.readClock().catch(() => undefined);
+  }
+
+  private async open(milliseconds: number): Promise<void> {
     if (this.client.isOpen) return;
     const connected = this.client.connect();
     connected.catch(this.onError);
@@ -107,19 +116,21 @@ export class ManagedRedisClient {
   async command(args: string[], signal?: AbortSignal): Promise<unknown> {
     this.pending++;
     try {
-      const reply = await this.client.sendCommand(args, signal ? { abortSignal: signal } : undefined);
-      this.outage.recovered();
-      return reply;
-    } catch (error) {
-      // An error reply (NOSCRIPT, WRONGTYPE) comes from a Redis that answers. Closing rejects what
-      // is still pending, and a caller that gave up drops what it had not sent yet: none of
-      // these says Redis is away.
-      if (isErrorReply(error)) this.outage.recovered();
-      else if (!this.closing && !signal?.aborted) this.outage.failed(error);
-      throw error;
+      return await this.outage.watch(this.client.sendCommand(args, signal ? { abortSignal: signal } : undefined), (error) =>
+        this.judge(error, signal),
+      );
     } finally {
       if (--this.pending === 0) this.settled?.();
     }
+  }
+
+  /**
+   * An error reply (NOSCRIPT, WRONGTYPE) comes from a Redis that answers. Closing rejects what is
+   * still pending, and a caller that gave up drops what it had not sent yet: neither says anything.
+   */
+  private judge(error: unknown, signal: AbortSignal | undefined): OutageVerdict {
+    if (isErrorReply(error)) return 'answered';
+    return this.closing || signal?.aborted ? 'nothing' : 'down';
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { SseDisconnectReason } from './disconnect-reason.js';
 import type { SseClient } from './sse-client.js';
 
 interface SseClientEventBase {
@@ -17,16 +18,6 @@ export interface SseClientConnectedEvent extends SseClientEventBase {
    */
   resumed: boolean;
 }
-
-/**
- * Why a stream ended:
- * - `client`: the client left or its connection died;
- * - `slow`: the client fell more than `maxBufferedBytes` behind and was dropped; it may reconnect;
- * - `server`: `disconnect()` ended it and the client will be refused (204) when it comes back;
- * - `replaced`: a newer connection arrived with the same client id;
- * - `shutdown`: the application is closing.
- */
-export type SseDisconnectReason = 'client' | 'server' | 'replaced' | 'shutdown' | 'slow';
 
 export interface SseClientDisconnectedEvent extends SseClientEventBase {
   reason: SseDisconnectReason;

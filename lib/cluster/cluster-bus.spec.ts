@@ -1,9 +1,10 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { SseEventAudience } from '../event-log/event-log.interface.js';
-import { SseTimeoutError } from '../timeout.js';
-import type { SseBackplane } from './backplane.interface.js';
-import { type ClusterNode, type ClusterQuestion, ClusterBus } from './cluster-bus.js';
+import { SseTimeoutError } from '../support/timeout.js';
+import type { SseBackplane } from '../backplane/backplane.interface.js';
+import { ClusterBus, type ClusterPeer } from './cluster-bus.js';
+import type { ClusterQuestion } from './cluster-protocol.js';
 import { delay } from '../../test/utils/wait.js';
 
 /** Pub/sub inside one process: every subscriber gets every message, a tick later, like Redis. */
@@ -22,7 +23,7 @@ class LocalPubSub {
   }
 }
 
-interface FakeNode extends ClusterNode {
+interface FakeNode extends ClusterPeer {
   delivered: { audience: SseEventAudience; frame: string; id?: string }[];
 }
 

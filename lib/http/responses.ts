@@ -1,22 +1,4 @@
-import { HttpException, HttpStatus, NotAcceptableException } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { acceptsEventStream } from './accept-header.js';
-
-/** Throws the HttpException Nest should answer with when this request cannot become a stream. */
-export function assertStreamable(req: IncomingMessage, res: ServerResponse): void {
-  if (res.headersSent) {
-    throw new Error(
-      'SseService.connect() got a response whose headers were already sent; ' + 'call it before anything writes to the response.',
-    );
-  }
-  if (req.method !== 'GET') {
-    res.setHeader('Allow', 'GET');
-    throw new HttpException(`An event stream is opened with GET; ${req.method} is not allowed here.`, HttpStatus.METHOD_NOT_ALLOWED);
-  }
-  if (!acceptsEventStream(req.headers.accept)) {
-    throw new NotAcceptableException('This route answers with text/event-stream, which the Accept header rules out.');
-  }
-}
 
 /**
  * Sends the status and headers at once so the client's `open` fires before any event. Headers
@@ -49,4 +31,23 @@ function tuneSocket(req: IncomingMessage): void {
   socket.setKeepAlive(true);
   // An idle stream between keepalives must not trip a socket timeout.
   socket.setTimeout(0);
+}
+
+/**
+ * Calls `onGone` once, when the response or the connection under it closes, and resolves then.
+ * Both are watched: which of them reports first differs between HTTP/1 and HTTP/2, Express and
+ * Fastify, and a connection that dies in mid-write.
+ */
+export function watchClose(req: IncomingMessage, res: ServerResponse, onGone: () => void): Promise<void> {
+  const socket = req.socket;
+  return new Promise((resolve) => {
+    const gone = () => {
+      res.off('close', gone);
+      socket?.off('close', gone);
+      onGone();
+      resolve();
+    };
+    res.once('close', gone);
+    socket?.once('close', gone);
+  });
 }

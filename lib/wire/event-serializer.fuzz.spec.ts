@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import fc from 'fast-check';
-import { encodeEvent, encodeLogged, MAX_EVENT_ID_LENGTH, serializeComment, serializeEvent, serializeRetry } from './event-serializer.js';
+import { MAX_EVENT_ID_LENGTH, serializeComment, serializeEvent, serializeRetry } from './event-serializer.js';
+import { eventFrame, loggedFrame } from './frames.js';
 import type { SseEvent, SseMessageEvent } from './sse-event.js';
 
 /**
@@ -298,7 +299,7 @@ describe('event serializer round trip (property-based)', () => {
     );
     fc.assert(
       fc.property(event, cuts({ bytewise: true }), (event, cuts) => {
-        const bytes = encodeOrRefuse(() => encodeEvent(event), faultsOf(event));
+        const bytes = encodeOrRefuse(() => eventFrame(event), faultsOf(event));
         if (bytes) expect(parse(bytes, cuts)).toEqual(expectedFor(messageOf(event)));
       }),
       { numRuns: 1000 },
@@ -308,7 +309,7 @@ describe('event serializer round trip (property-based)', () => {
   it('writes string data of tens of KB that parses back exactly, or refuses it', () => {
     fc.assert(
       fc.property(messageWith(largeText), cuts({ bytewise: false }), (event, cuts) => {
-        const bytes = encodeOrRefuse(() => encodeEvent(event), faultsOf(event));
+        const bytes = encodeOrRefuse(() => eventFrame(event), faultsOf(event));
         if (bytes) expect(parse(bytes, cuts)).toEqual(expectedFor(event));
       }),
       { numRuns: 25 },
@@ -340,7 +341,7 @@ describe('event serializer round trip (property-based)', () => {
     fc.assert(
       fc.property(data, optional(fieldText), cuts({ bytewise: true }), (data, type, cuts) => {
         const event: SseMessageEvent = { data, type };
-        const bytes = encodeOrRefuse(() => encodeEvent(event), faultsOf(event));
+        const bytes = encodeOrRefuse(() => eventFrame(event), faultsOf(event));
         if (!bytes) return;
         const { events, errors } = parse(bytes, cuts);
         expect(errors).toEqual([]);
@@ -370,7 +371,7 @@ describe('event serializer round trip (property-based)', () => {
     );
     const encode = (frame: Frame): Buffer =>
       frame.kind === 'event'
-        ? encodeEvent(frame.event)
+        ? eventFrame(frame.event)
         : Buffer.from(frame.kind === 'retry' ? serializeRetry(frame.milliseconds) : serializeComment(frame.text));
     const expected = (frame: Frame): Parsed =>
       frame.kind === 'event'
@@ -394,7 +395,7 @@ describe('event serializer round trip (property-based)', () => {
       fc.property(sendableMessage, idText, cuts({ bytewise: true }), (event, loggedId, cuts) => {
         // What SseService does: the body is kept without an id, and the log's id goes in front.
         const body = serializeEvent({ ...event, id: undefined });
-        const bytes = encodeOrRefuse(() => encodeLogged(loggedId, body), idFault(loggedId) ? ['id'] : []);
+        const bytes = encodeOrRefuse(() => loggedFrame(loggedId, body), idFault(loggedId) ? ['id'] : []);
         if (bytes) expect(parse(bytes, cuts)).toEqual(expectedFor({ ...event, id: loggedId }));
       }),
       { numRuns: 500 },

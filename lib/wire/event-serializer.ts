@@ -126,13 +126,3 @@ function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return typeof value;
 }
-
-/** The UTF-8 bytes of a logged event: its id line, then the body the log keeps. */
-export function encodeLogged(id: string, body: string): Buffer {
-  return Buffer.from(serializeIdLine(id) + body);
-}
-
-/** The UTF-8 bytes of one event, made once and written to every recipient as is. */
-export function encodeEvent(event: SseEvent): Buffer {
-  return Buffer.from(serializeEvent(event));
-}

@@ -1,12 +1,12 @@
-import { encodeEvent, serializeComment, serializeRetry } from './event-serializer.js';
-import { checkCount, checkDuration } from './option-validation.js';
 import {
   DEFAULT_BACKPLANE_TIMEOUT,
   DEFAULT_KEEPALIVE_INTERVAL,
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_MAX_CLIENTS_RETRY,
   DEFAULT_STORE_TIMEOUT,
-} from './sse.constants.js';
+} from '../sse.constants.js';
+import { commentFrame, eventFrame, retryFrame } from '../wire/frames.js';
+import { checkCount, checkDuration } from './option-validation.js';
 import type { SseKeepaliveOptions, SseModuleOptions } from './sse-module-options.js';
 
 export interface ResolvedSseOptions {
@@ -25,9 +25,7 @@ export interface ResolvedSseOptions {
 export function resolveOptions(options: SseModuleOptions = {}): ResolvedSseOptions {
   return {
     retryFrame:
-      options.reconnectInterval === undefined
-        ? undefined
-        : named('reconnectInterval', () => Buffer.from(serializeRetry(options.reconnectInterval!))),
+      options.reconnectInterval === undefined ? undefined : named('reconnectInterval', () => retryFrame(options.reconnectInterval!)),
     noReconnectTtl: options.noReconnectTtl === undefined ? undefined : checkDuration(options.noReconnectTtl, 'SseModule noReconnectTtl'),
     keepalive: options.keepalive === false ? undefined : resolveKeepalive(options.keepalive ?? {}),
     storeTimeout: checkDuration(options.storeTimeout ?? DEFAULT_STORE_TIMEOUT, 'SseModule storeTimeout'),
@@ -35,7 +33,7 @@ export function resolveOptions(options: SseModuleOptions = {}): ResolvedSseOptio
     maxBufferedBytes: checkCount(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, 'SseModule maxBufferedBytes'),
     maxClients: options.maxClients === undefined ? undefined : checkCount(options.maxClients, 'SseModule maxClients'),
     maxClientsRetry: checkDuration(options.maxClientsRetry ?? DEFAULT_MAX_CLIENTS_RETRY, 'SseModule maxClientsRetry'),
-    shutdownFrame: options.shutdownEvent === undefined ? undefined : named('shutdownEvent', () => encodeEvent(options.shutdownEvent!)),
+    shutdownFrame: options.shutdownEvent === undefined ? undefined : named('shutdownEvent', () => eventFrame(options.shutdownEvent!)),
   };
 }
 
@@ -43,11 +41,11 @@ function resolveKeepalive(keepalive: SseKeepaliveOptions): ResolvedSseOptions['k
   const interval = checkDuration(keepalive.interval ?? DEFAULT_KEEPALIVE_INTERVAL, 'SseModule keepalive.interval');
   const kind = keepalive.kind ?? 'comment';
   if (kind === 'comment') {
-    return { interval, frame: named('keepalive.content', () => Buffer.from(serializeComment(keepalive.content ?? ''))) };
+    return { interval, frame: named('keepalive.content', () => commentFrame(keepalive.content ?? '')) };
   }
   if (kind === 'event') {
     const type = keepalive.content || 'keepalive';
-    return { interval, frame: named('keepalive.content', () => encodeEvent({ type, data: '' })) };
+    return { interval, frame: named('keepalive.content', () => eventFrame({ type, data: '' })) };
   }
   throw new Error(`SseModule keepalive.kind must be 'comment' or 'event'; got ${JSON.stringify(kind)}.`);
 }

@@ -1,4 +1,4 @@
-import { isThenable } from './timeout.js';
+import { isThenable } from '../support/timeout.js';
 
 const DONE = Promise.resolve();
 
@@ -6,15 +6,19 @@ const DONE = Promise.resolve();
  * Keeps sends in call order when some must first wait for an asynchronous event log to give
  * them an id. With nothing waiting, a ready value is delivered at once, in the caller's tick.
  */
-export class SendQueue {
+export class SendSequencer {
   private tail: Promise<unknown> = DONE;
   private waiting = 0;
 
-  /** Resolves once every send queued so far has been delivered or has failed. */
+  /** Resolves once every send sequenced so far has been delivered or has failed. */
   idle(): Promise<unknown> {
     return this.tail;
   }
 
+  /**
+   * Calls `deliver` with `value` once every earlier send was delivered. Resolves once it has
+   * been called: what `deliver` starts (a question to other instances) does not hold up the sends after it.
+   */
   run<T>(value: T | PromiseLike<T>, deliver: (value: T) => void): Promise<void> {
     if (this.waiting === 0 && !isThenable(value)) {
       deliver(value);

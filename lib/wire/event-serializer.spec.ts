@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { encodeEvent, serializeComment, serializeEvent, serializeRetry } from './event-serializer.js';
+import { serializeComment, serializeEvent, serializeRetry } from './event-serializer.js';
+import { eventFrame } from './frames.js';
 import type { SseEvent } from './sse-event.js';
 
 function parse(wire: string): { events: EventSourceMessage[]; retries: number[]; comments: string[] } {
@@ -110,6 +111,6 @@ describe('control frames', () => {
 
 describe('encodeEvent', () => {
   it('encodes as UTF-8', () => {
-    expect(encodeEvent('ü€😀').toString('hex')).toBe(Buffer.from('data: ü€😀\n\n', 'utf8').toString('hex'));
+    expect(eventFrame('ü€😀').toString('hex')).toBe(Buffer.from('data: ü€😀\n\n', 'utf8').toString('hex'));
   });
 });

@@ -1,27 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { SseBackplane } from '../backplane/backplane.interface.js';
 import type { SseEventAudience } from '../event-log/event-log.interface.js';
-import { OutageLog } from '../outage-log.js';
 import { BACKPLANE } from '../sse.constants.js';
-import { messageOf, stackOf } from '../sse.errors.js';
-import { callWithin, SseTimeoutError, withTimeout } from '../timeout.js';
-import type { SseBackplane } from './backplane.interface.js';
+import { messageOf, stackOf } from '../support/error-text.js';
+import { OutageLog } from '../support/outage-log.js';
+import { SseTimeoutError, withTimeout } from '../support/timeout.js';
+import { frameFromText } from '../wire/frames.js';
+import { type ClusterMessage, type ClusterQuestion, parseMessage, toWire } from './cluster-protocol.js';
 
-/** What one instance asks all the others. */
-export type ClusterQuestion =
-  | { k: 'send'; c: string; f: string; i?: string }
-  | { k: 'has'; c: string }
-  | { k: 'disconnect'; c: string }
-  | { k: 'count'; g?: string };
-
-type ClusterMessage =
-  | { t: 'send'; o: string; a: SseEventAudience; f: string; i?: string }
-  | { t: 'retry'; o: string; f: string }
-  | { t: 'ask'; o: string; r: number; q: ClusterQuestion }
-  | { t: 'answer'; o: string; to: string; r: number; v?: number; e?: string };
-
-/** What the bus needs from the SseService of its instance. */
-export interface ClusterNode {
+/** What the bus needs from its instance (see ClusterNode): what to do with another instance's messages. */
+export interface ClusterPeer {
   deliver(audience: SseEventAudience, frame: Buffer, id: string | undefined): void;
   retry(frame: Buffer): void;
   /** This instance's part of the answer: 1 or 0 for send, has and disconnect; its client count for count. */
@@ -56,7 +45,7 @@ export class ClusterBus {
 
   constructor(
     private readonly backplane: SseBackplane,
-    private readonly node: ClusterNode,
+    private readonly peer: ClusterPeer,
     private readonly timeout: number,
   ) {}
 
@@ -116,14 +105,14 @@ export class ClusterBus {
 
   /** Anything else on the channel (another protocol, a version from a rolling deploy) is ignored. */
   private receive(raw: string): void {
-    const message = parse(raw);
+    const message = parseMessage(raw);
     if (message === undefined) return;
     try {
       if (message.t === 'answer') this.collect(message);
       else if (message.t === 'ask') void this.reply(message);
       else if (message.o === this.instanceId) return;
-      else if (message.t === 'send') this.node.deliver(message.a, Buffer.from(message.f), message.i);
-      else this.node.retry(Buffer.from(message.f));
+      else if (message.t === 'send') this.peer.deliver(message.a, frameFromText(message.f), message.i);
+      else this.peer.retry(frameFromText(message.f));
     } catch (error) {
       this.logger.error(`Could not handle a message from the ${BACKPLANE}.`, stackOf(error));
     }
@@ -132,7 +121,7 @@ export class ClusterBus {
   private async reply(ask: Extract<ClusterMessage, { t: 'ask' }>): Promise<void> {
     const answer: { v?: number; e?: string } = {};
     try {
-      answer.v = ask.o === this.instanceId ? 0 : await this.node.answer(ask.q);
+      answer.v = ask.o === this.instanceId ? 0 : await this.peer.answer(ask.q);
     } catch (error) {
       answer.e = messageOf(error);
     }
@@ -154,47 +143,8 @@ export class ClusterBus {
     else ask.resolve(ask.answers);
   }
 
-  private async post(message: ClusterMessage): Promise<number> {
-    try {
-      const text = JSON.stringify(message);
-      const receivers = await callWithin((options) => this.backplane.publish(text, options), this.timeout, BACKPLANE);
-      this.outage.recovered();
-      return receivers;
-    } catch (error) {
-      this.outage.failed(error);
-      throw error;
-    }
+  private post(message: ClusterMessage): Promise<number> {
+    const text = toWire(message);
+    return Promise.resolve(this.outage.track((options) => this.backplane.publish(text, options), this.timeout, BACKPLANE));
   }
-}
-
-function parse(raw: string): ClusterMessage | undefined {
-  let message: Partial<Record<string, unknown>> | null;
-  try {
-    message = JSON.parse(raw) as Partial<Record<string, unknown>> | null;
-  } catch {
-    return undefined;
-  }
-  if (message === null || typeof message !== 'object' || typeof message.o !== 'string') return undefined;
-  const valid =
-    (message.t === 'send' && typeof message.f === 'string' && isAudience(message.a)) ||
-    (message.t === 'retry' && typeof message.f === 'string') ||
-    (message.t === 'ask' && typeof message.r === 'number' && isQuestion(message.q)) ||
-    (message.t === 'answer' && typeof message.r === 'number' && typeof message.to === 'string');
-  return valid ? (message as ClusterMessage) : undefined;
-}
-
-function isAudience(value: unknown): value is SseEventAudience {
-  const audience = value as Partial<Record<string, unknown>> | null;
-  if (typeof audience !== 'object' || audience === null) return false;
-  if (audience.kind === 'all') return true;
-  if (audience.kind === 'group') return typeof audience.group === 'string';
-  return audience.kind === 'client' && typeof audience.clientId === 'string';
-}
-
-function isQuestion(value: unknown): value is ClusterQuestion {
-  const question = value as Partial<Record<string, unknown>> | null;
-  if (typeof question !== 'object' || question === null) return false;
-  if (question.k === 'count') return question.g === undefined || typeof question.g === 'string';
-  if (question.k === 'disconnect' || question.k === 'has') return typeof question.c === 'string';
-  return question.k === 'send' && typeof question.c === 'string' && typeof question.f === 'string';
 }

@@ -1,10 +1,17 @@
 import type { LoggerService } from '@nestjs/common';
-import { messageOf } from './sse.errors.js';
+import { messageOf } from './error-text.js';
 import { callWithin, isThenable, type SseCallOptions } from './timeout.js';
 
 /**
+ * What a failed call says of the dependency: it is `down`; it `answered`, with an error of its
+ * own (Redis's error replies); or nothing, because the caller gave up or the app is closing.
+ */
+export type OutageVerdict = 'down' | 'answered' | 'nothing';
+
+/**
  * Logs a dependency going away once, and its return once, however many calls fail in between:
- * thousands of reconnects or events during an outage must not flood the log.
+ * thousands of reconnects or events during an outage must not flood the log. The one place that
+ * tells whether a store, a log, the backplane or a Redis connection is reachable.
  */
 export class OutageLog {
   private down = false;
@@ -27,20 +34,23 @@ export class OutageLog {
       this.failed(error);
       throw error;
     }
-    if (!isThenable(answer)) {
+    if (isThenable(answer)) return this.watch(answer);
+    this.recovered();
+    return answer;
+  }
+
+  /** Settles like `answer`, noting what it says of the dependency; `judge` reads a failure. */
+  async watch<T>(answer: PromiseLike<T>, judge: (error: unknown) => OutageVerdict = () => 'down'): Promise<T> {
+    try {
+      const value = await answer;
       this.recovered();
-      return answer;
+      return value;
+    } catch (error) {
+      const verdict = judge(error);
+      if (verdict === 'down') this.failed(error);
+      else if (verdict === 'answered') this.recovered();
+      throw error;
     }
-    return answer.then(
-      (value) => {
-        this.recovered();
-        return value;
-      },
-      (error: unknown) => {
-        this.failed(error);
-        throw error;
-      },
-    );
   }
 
   failed(error: unknown): void {

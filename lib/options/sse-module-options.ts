@@ -1,9 +1,9 @@
 import type { ClassProvider, ConfigurableModuleAsyncOptions, ExistingProvider, FactoryProvider, Type, ValueProvider } from '@nestjs/common';
-import type { SseBackplane } from './backplane/backplane.interface.js';
-import type { ClientIdProvider } from './client-id/client-id-provider.interface.js';
-import type { SseEventLog } from './event-log/event-log.interface.js';
-import type { NoReconnectStore } from './no-reconnect/no-reconnect-store.interface.js';
-import type { SseEvent } from './sse-event.js';
+import type { SseBackplane } from '../backplane/backplane.interface.js';
+import type { ClientIdProvider } from '../client-id/client-id-provider.interface.js';
+import type { SseEventLog } from '../event-log/event-log.interface.js';
+import type { NoReconnectStore } from '../no-reconnect/no-reconnect-store.interface.js';
+import type { SseEvent } from '../wire/sse-event.js';
 
 export interface SseKeepaliveOptions {
   /** Period in ms. A client that received nothing during one period gets a keepalive. Default 15 000. */

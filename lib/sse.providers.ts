@@ -1,5 +1,5 @@
 import type { Provider, Type } from '@nestjs/common';
-import type { SseProviderDefinition } from './sse-module-options.js';
+import type { SseProviderDefinition } from './options/sse-module-options.js';
 
 const PROVIDER_KEYS = ['useClass', 'useValue', 'useFactory', 'useExisting'];
 
@@ -14,4 +14,12 @@ export function toProvider<T>(token: string, definition: SseProviderDefinition<T
   }
   const isProvider = PROVIDER_KEYS.some((key) => key in definition);
   return isProvider ? ({ ...definition, provide: token } as Provider) : { provide: token, useValue: definition };
+}
+
+/** Fails at startup, naming the token, when a provider lacks a method the module calls. */
+export function assertImplements(value: unknown, token: string, methods: string[]): void {
+  const missing = methods.filter((name) => typeof (value as Record<string, unknown> | null)?.[name] !== 'function');
+  if (missing.length > 0) {
+    throw new Error(`The ${token} provider lacks ${missing.join(', ')}(); give it an object that implements them.`);
+  }
 }

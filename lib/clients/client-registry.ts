@@ -16,9 +16,10 @@ export class ClientRegistry {
     return this.clients.get(clientId);
   }
 
-  /** The registered client itself, or undefined for a client object that was replaced or left. */
-  current(client: SseClient): SseClient | undefined {
-    return this.clients.get(client.id) === client ? client : undefined;
+  /** The connected client with this id, or this client object while it is the connected one (not replaced, not gone). */
+  current(clientOrId: SseClient | string): SseClient | undefined {
+    if (typeof clientOrId === 'string') return this.clients.get(clientOrId);
+    return this.clients.get(clientOrId.id) === clientOrId ? clientOrId : undefined;
   }
 
   values(): Iterable<SseClient> {

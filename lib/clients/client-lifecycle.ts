@@ -1,0 +1,170 @@
+import type { Logger } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Observable, Subject } from 'rxjs';
+import type { Dispatcher } from '../delivery/dispatcher.js';
+import type { Keepalive } from '../delivery/keepalive.js';
+import type { ReconnectInterval } from '../delivery/reconnect-interval.js';
+import type { Replay } from '../delivery/replay.js';
+import type { WriteBatcher } from '../delivery/write-batcher.js';
+import type { SseMissedEvents } from '../event-log/event-log.interface.js';
+import { readLastEventId } from '../handshake/admission-checks.js';
+import { watchClose, writeStreamHead } from '../http/responses.js';
+import { createStreamWriter } from '../http/stream-writer.js';
+import type { ClientIds } from '../identity/client-ids.js';
+import type { NoReconnectGate } from '../identity/no-reconnect-gate.js';
+import { stackOf } from '../support/error-text.js';
+import type { Metrics } from '../support/metrics.js';
+import { isThenable } from '../support/timeout.js';
+import type { SseClientConnectedEvent, SseClientDisconnectedEvent } from './client-events.js';
+import { ClientQueue, type QueueSettings } from './client-queue.js';
+import type { ClientRegistry } from './client-registry.js';
+import type { SseDisconnectReason } from './disconnect-reason.js';
+import { NO_REPLAY } from './replay-hold.js';
+import { SseClient, type SseClientActions } from './sse-client.js';
+
+export interface ClientLifecycleParts {
+  registry: ClientRegistry;
+  clientIds: ClientIds;
+  gate: NoReconnectGate;
+  replay: Replay;
+  dispatcher: Dispatcher;
+  keepalive: Keepalive;
+  reconnectInterval: ReconnectInterval;
+  batcher: WriteBatcher;
+  metrics: Metrics;
+  logger: Logger;
+  maxBufferedBytes: number;
+}
+
+/**
+ * A client from the stream's first byte to its last: opened (replacing one with its id, resumed
+ * from the log), ended with a reason, disconnected for good, or shut down with the app. Fires
+ * `connected$` once it is registered and `disconnected$` exactly once when it ends.
+ */
+export class ClientLifecycle {
+  private readonly connected = new Subject<SseClientConnectedEvent>();
+  private readonly disconnected = new Subject<SseClientDisconnectedEvent>();
+  private readonly disconnecting = new Map<SseClient, Promise<void>>();
+  private readonly queueSettings: QueueSettings;
+  private readonly actions: SseClientActions;
+  private closing = false;
+
+  readonly connected$: Observable<SseClientConnectedEvent> = this.connected.asObservable();
+  readonly disconnected$: Observable<SseClientDisconnectedEvent> = this.disconnected.asObservable();
+
+  constructor(private readonly parts: ClientLifecycleParts) {
+    const { batcher, metrics, maxBufferedBytes, dispatcher } = parts;
+    this.queueSettings = { maxBufferedBytes, metrics, schedule: (queue) => batcher.schedule(queue) };
+    this.actions = { send: (client, event) => dispatcher.sendTo(client, event), disconnect: (client) => this.disconnect(client) };
+  }
+
+  /** True from app.close() on: new connections are told to retry elsewhere. */
+  get shuttingDown(): boolean {
+    return this.closing;
+  }
+
+  /** Registers the stream and starts its replay; resolves when the stream ends. */
+  open(clientId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { registry, metrics, logger, keepalive } = this.parts;
+    const previous = registry.get(clientId);
+    if (previous) this.end(previous, 'replaced');
+    writeStreamHead(req, res, this.parts.reconnectInterval.frame);
+    // The queue ends its client when the client falls too far behind; each needs the other.
+    let client!: SseClient;
+    const queue = new ClientQueue(res, createStreamWriter(res), this.queueSettings, () => this.end(client, 'slow'));
+    client = new SseClient(clientId, req, readLastEventId(req), res, queue, this.actions);
+    registry.add(client);
+    metrics.connected();
+    logger.debug(`Client ${clientId} connected; ${registry.size} here.`);
+    const ended = watchClose(req, res, () => this.end(client, 'client'));
+    res.on('error', () => this.end(client, 'client'));
+    keepalive.start();
+    this.beginReplay(client);
+    return ended;
+  }
+
+  /** Ends a stream, once, for `reason`; what follows (release, events, counts) is the same whatever ended it. */
+  end(client: SseClient, reason: SseDisconnectReason): void {
+    const leaving = reason === 'client' || reason === 'slow';
+    const ended = leaving ? client.queue.abandon() : client.queue.finish();
+    if (!ended) return;
+    // What it has not read cannot be flushed; cutting the connection frees it at once.
+    if (reason === 'slow') client.response.destroy();
+    const { registry, replay, metrics, logger } = this.parts;
+    const welcomed = !replay.resuming.has(client);
+    replay.resuming.delete(client);
+    registry.remove(client);
+    if (registry.size === 0) this.parts.keepalive.stop();
+    if (leaving || reason === 'shutdown') void this.parts.clientIds.release(client.id, client.request, client.response);
+    metrics.disconnected(reason);
+    logger.debug(`Client ${client.id} disconnected (${reason}); ${registry.size} here.`);
+    if (welcomed) this.disconnected.next({ client, request: client.request, lastEventId: client.lastEventId, reason });
+  }
+
+  /** Throws, saying what to set, when the ports in use cannot keep a disconnected client out. */
+  assertCanDisconnect(): void {
+    this.parts.gate.assertCanRefuse();
+  }
+
+  /** Stores the id, then ends the stream; concurrent calls for one client share one store call. */
+  async disconnect(client: SseClient): Promise<void> {
+    this.assertCanDisconnect();
+    if (!client.isConnected) return;
+    let pending = this.disconnecting.get(client);
+    if (!pending) {
+      pending = this.rememberThenEnd(client).finally(() => this.disconnecting.delete(client));
+      this.disconnecting.set(client, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Ends every stream, after the disconnects under way have stored their ids and `drained` (the
+   * sends under way) has settled, with `farewell` as the last frame of each when there is one.
+   */
+  async shutdown(drained: Promise<unknown>, farewell: Buffer | undefined): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.disconnecting.values(), drained]);
+    for (const client of [...this.parts.registry.values()]) {
+      if (farewell) client.queue.enqueueLast(farewell);
+      this.end(client, 'shutdown');
+    }
+    this.parts.keepalive.stop();
+    this.connected.complete();
+    this.disconnected.complete();
+  }
+
+  private async rememberThenEnd(client: SseClient): Promise<void> {
+    await this.parts.gate.remember(client.id);
+    // The same browser may have reconnected meanwhile; its id is now refused, so end that stream too.
+    const target = client.isConnected ? client : this.parts.registry.get(client.id);
+    if (target) this.end(target, 'server');
+  }
+
+  /** Read before the connected event, so events sent by its handlers are not replayed as well. */
+  private beginReplay(client: SseClient): void {
+    const missed = this.parts.replay.read(client.lastEventId);
+    if (!isThenable(missed)) {
+      this.welcome(client, missed);
+      return;
+    }
+    client.queue.startHold();
+    this.parts.replay.resuming.add(client);
+    missed
+      .then((events) => this.welcome(client, events))
+      // welcome threw (a bad id from a custom log, or a handler): let the client in without a replay.
+      .catch((error: unknown) => {
+        this.parts.logger.error(`Could not replay the events client ${client.id} missed.`, stackOf(error));
+        client.queue.releaseHold(NO_REPLAY);
+      });
+  }
+
+  private welcome(client: SseClient, missed: SseMissedEvents): void {
+    this.parts.replay.resuming.delete(client);
+    // A client that left while its replay was read gets neither event (see end).
+    if (!client.isConnected) return;
+    this.connected.next({ client, request: client.request, lastEventId: client.lastEventId, resumed: missed !== undefined });
+    // After it, so the groups its handlers joined count.
+    client.queue.releaseHold(missed ? this.parts.replay.framesFor(client, missed) : NO_REPLAY);
+  }
+}

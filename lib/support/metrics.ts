@@ -1,0 +1,65 @@
+import type { SseDisconnectReason } from '../clients/disconnect-reason.js';
+
+/** Counters since startup, for this instance; export them to Prometheus, StatsD or your logs. */
+export interface SseMetrics {
+  /** Clients connected now. */
+  connectedClients: number;
+  /** Streams opened. */
+  connects: number;
+  /** Streams ended, by why they ended. `slow` counts clients dropped for falling behind. */
+  disconnects: Record<SseDisconnectReason, number>;
+  /** Reconnects of disconnected clients answered with 204. */
+  refused: number;
+  /** Connections turned away by `maxClients` or during shutdown. */
+  turnedAway: number;
+  /** Events sent from this instance (a broadcast counts once, however many clients get it). */
+  events: number;
+  /** Bytes of frames written to open streams, keepalives and replays included; not the `retry:` written with a stream's head. */
+  bytes: number;
+}
+
+/** The counters behind getMetrics(), bumped by what happens rather than written to from outside. */
+export class Metrics {
+  private connects = 0;
+  private refusals = 0;
+  private turnedAways = 0;
+  private events = 0;
+  private bytes = 0;
+  private readonly disconnects: Record<SseDisconnectReason, number> = { client: 0, server: 0, replaced: 0, shutdown: 0, slow: 0 };
+
+  connected(): void {
+    this.connects++;
+  }
+
+  disconnected(reason: SseDisconnectReason): void {
+    this.disconnects[reason]++;
+  }
+
+  refused(): void {
+    this.refusals++;
+  }
+
+  turnedAway(): void {
+    this.turnedAways++;
+  }
+
+  sent(): void {
+    this.events++;
+  }
+
+  wrote(bytes: number): void {
+    this.bytes += bytes;
+  }
+
+  snapshot(connectedClients: number): SseMetrics {
+    return {
+      connectedClients,
+      connects: this.connects,
+      disconnects: { ...this.disconnects },
+      refused: this.refusals,
+      turnedAway: this.turnedAways,
+      events: this.events,
+      bytes: this.bytes,
+    };
+  }
+}
