@@ -2,7 +2,7 @@ export * from './backplane/index.js';
 export * from './client-id/index.js';
 export * from './event-log/index.js';
 export * from './no-reconnect/index.js';
-export type { SseRedisClient, SseRedisConnectionOptions } from './redis/redis-client.js';
+export type { SseRedisClient, SseRedisConnectionOptions } from './redis/redis-connection.js';
 export {
   BACKPLANE,
   CLIENT_ID_PROVIDER,
@@ -21,7 +21,7 @@ export type {
   SseClientDisconnectedEvent,
   SseClientFilter,
 } from './clients/client-events.js';
-export type { SseDisconnectReason } from './clients/disconnect-reason.js';
+export type { SseDisconnectReason } from './support/disconnect-reason.js';
 export type {
   SseKeepaliveOptions,
   SseModuleAsyncOptions,

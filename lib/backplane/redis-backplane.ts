@@ -1,6 +1,7 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import type { SseCallOptions } from '../support/timeout.js';
-import { checkRedisSource, ManagedRedisClient, type SseRedisConnectionOptions } from '../redis/redis-client.js';
+import { ManagedRedisClient } from '../redis/redis-client.js';
+import { checkRedisSource, type SseRedisConnectionOptions } from '../redis/redis-connection.js';
 import type { SseBackplane } from './backplane.interface.js';
 
 export interface RedisBackplaneOptions extends SseRedisConnectionOptions {
@@ -8,7 +9,6 @@ export interface RedisBackplaneOptions extends SseRedisConnectionOptions {
   channel?: string;
 }
 
-const CONNECT_WAIT = 2000;
 const MEANWHILE = 'Events reach only the clients of this instance until it is back; node-redis reconnects by itself.';
 
 /**
@@ -40,7 +40,7 @@ export class RedisBackplane implements SseBackplane, OnModuleDestroy {
         listening = undefined;
       }));
     subscriber.client.on('ready', () => void listen());
-    await Promise.all([publisher.connect(CONNECT_WAIT, { readClock: true }), subscriber.connect(CONNECT_WAIT)]);
+    await Promise.all([publisher.connect({ readClock: true }), subscriber.connect()]);
     if (subscriber.client.isReady) await listen();
   }
 

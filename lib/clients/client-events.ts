@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { SseDisconnectReason } from './disconnect-reason.js';
+import type { SseDisconnectReason } from '../support/disconnect-reason.js';
 import type { SseClient } from './sse-client.js';
 
 interface SseClientEventBase {

@@ -18,7 +18,7 @@ import { isThenable } from '../support/timeout.js';
 import type { SseClientConnectedEvent, SseClientDisconnectedEvent } from './client-events.js';
 import { ClientQueue, type QueueSettings } from './client-queue.js';
 import type { ClientRegistry } from './client-registry.js';
-import type { SseDisconnectReason } from './disconnect-reason.js';
+import type { SseDisconnectReason } from '../support/disconnect-reason.js';
 import { NO_REPLAY } from './replay-hold.js';
 import { SseClient, type SseClientActions } from './sse-client.js';
 

@@ -25,8 +25,16 @@ export class SendSequencer {
       return DONE;
     }
     this.waiting++;
-    const done = Promise.all([this.tail, value])
-      .then(([, ready]) => deliver(ready))
+    // The tail first: a value that fails at once must not let the sends behind it overtake those ahead.
+    const arriving = Promise.resolve(value);
+    // Its failure is this send's, reported once the sends ahead have gone; not an unhandled one meanwhile.
+    arriving.catch(() => undefined);
+    const done = this.tail
+      .then(() => arriving)
+      .then((ready) => {
+        // Not returned: what a delivery starts must not hold up the sends after it.
+        deliver(ready);
+      })
       .finally(() => this.waiting--);
     this.tail = done.catch(() => undefined);
     return done;

@@ -1,7 +1,8 @@
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { SseCallOptions } from '../support/timeout.js';
 import { checkCount, checkDuration } from '../options/option-validation.js';
-import { checkRedisSource, ManagedRedisClient, type SseRedisConnectionOptions } from '../redis/redis-client.js';
+import { ManagedRedisClient } from '../redis/redis-client.js';
+import { checkRedisSource, type SseRedisConnectionOptions } from '../redis/redis-connection.js';
 import type { SseEventLog, SseEventToLog, SseLoggedEvent, SseMissedEvents } from './event-log.interface.js';
 import { RedisStreamReplay, STREAM_ID, type StreamEntry, toLoggedEvent } from './redis-stream-replay.js';
 
@@ -14,7 +15,6 @@ export interface RedisStreamEventLogOptions extends SseRedisConnectionOptions {
   maxAge?: number;
 }
 
-const CONNECT_WAIT = 2000;
 const READ_BATCH = '1000';
 const READ_BLOCK = '5000';
 const RETRY_READ = 250;
@@ -53,7 +53,7 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
   }
 
   async onModuleInit(): Promise<void> {
-    await Promise.all([(await this.connection()).connect(CONNECT_WAIT, { readClock: true }), this.replayConnection()]);
+    await Promise.all([(await this.connection()).connect({ readClock: true }), this.replayConnection()]);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -70,7 +70,7 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
   async follow(onEvent: (event: SseLoggedEvent) => void): Promise<void> {
     const reader = (await this.connection()).duplicate('RedisStreamEventLog reader', MEANWHILE);
     this.reader = reader;
-    await reader.connect(CONNECT_WAIT);
+    await reader.connect();
     const start = await this.newestId(reader).catch(() => undefined);
     void this.tail(reader, start, onEvent);
   }
@@ -152,7 +152,7 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
   private replayConnection(): Promise<ManagedRedisClient> {
     this.replayReads ??= this.connection().then(async (main) => {
       const replay = main.duplicate('RedisStreamEventLog replay', MEANWHILE);
-      await replay.connect(CONNECT_WAIT);
+      await replay.connect();
       return replay;
     });
     return this.replayReads;

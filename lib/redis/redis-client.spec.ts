@@ -14,7 +14,7 @@ describe('ManagedRedisClient', () => {
 
   async function connected(): Promise<ManagedRedisClient> {
     redis = await ManagedRedisClient.create({ url: REDIS_URL }, 'test', 'Nothing happens meanwhile.');
-    await redis.connect(2000);
+    await redis.connect();
     return redis;
   }
 

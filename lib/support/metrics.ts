@@ -1,4 +1,4 @@
-import type { SseDisconnectReason } from '../clients/disconnect-reason.js';
+import type { SseDisconnectReason } from './disconnect-reason.js';
 
 /** Counters since startup, for this instance; export them to Prometheus, StatsD or your logs. */
 export interface SseMetrics {

@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { type Loopback, loopback } from '../../test/utils/loopback.js';
+import { HeaderClientIds, partsFor } from '../../test/utils/parts.js';
+import { collect, waitFor } from '../../test/utils/wait.js';
+import { InMemoryEventLog } from '../event-log/in-memory-event-log.js';
+import { InMemoryNoReconnectStore } from '../no-reconnect/in-memory-no-reconnect.store.js';
+
+describe('ClientLifecycle', () => {
+  const exchanges: Loopback[] = [];
+  const request = async (client: string, headers: Record<string, string> = {}) => {
+    const exchange = await loopback({ accept: 'text/event-stream', 'x-client': client, ...headers });
+    exchanges.push(exchange);
+    return exchange;
+  };
+  afterEach(async () => {
+    await Promise.all(exchanges.splice(0).map((exchange) => exchange.close()));
+  });
+
+  it('registers a stream, says so, and ends it once however many things end it', async () => {
+    const parts = partsFor();
+    const connected = collect(parts.lifecycle.connected$);
+    const disconnected = collect(parts.lifecycle.disconnected$);
+    const { req, res, leave } = await request('a');
+    const ended = parts.lifecycle.open('a', req, res);
+    expect(connected.map(({ client, resumed }) => [client.id, resumed])).toEqual([['a', false]]);
+    const client = parts.registry.get('a')!;
+    leave();
+    await ended;
+    parts.lifecycle.end(client, 'server');
+    expect(disconnected.map(({ reason }) => reason)).toEqual(['client']);
+    expect(parts.registry.size).toBe(0);
+    expect(parts.metrics.snapshot(0).disconnects.client).toBe(1);
+  });
+
+  it('ends the client a newer connection with its id replaces, before saying the new one connected', async () => {
+    const parts = partsFor();
+    const events: string[] = [];
+    parts.lifecycle.connected$.subscribe(({ client }) => events.push(`connected ${client.id}`));
+    parts.lifecycle.disconnected$.subscribe(({ reason }) => events.push(`disconnected (${reason})`));
+    const first = await request('a');
+    void parts.lifecycle.open('a', first.req, first.res);
+    const second = await request('a');
+    void parts.lifecycle.open('a', second.req, second.res);
+    await first.ended;
+    expect(events).toEqual(['connected a', 'disconnected (replaced)', 'connected a']);
+  });
+
+  it('stores the id before it ends the stream it disconnects', async () => {
+    const store = new InMemoryNoReconnectStore();
+    const parts = partsFor({}, { clientIdProvider: new HeaderClientIds(), store });
+    const storedWhenEnded: boolean[] = [];
+    parts.lifecycle.disconnected$.subscribe(
+      ({ client }) => void store.containsClientId(client.id).then((has) => storedWhenEnded.push(has)),
+    );
+    const { req, res, ended } = await request('a');
+    void parts.lifecycle.open('a', req, res);
+    await parts.lifecycle.disconnect(parts.registry.get('a')!);
+    await ended;
+    await waitFor(() => storedWhenEnded.length === 1);
+    expect(storedWhenEnded).toEqual([true]);
+  });
+
+  it('writes what a client missed ahead of what its connected handlers send', async () => {
+    const log = new InMemoryEventLog();
+    const seen = log.append({ body: 'data: seen\n\n', audience: { kind: 'all' } });
+    log.append({ body: 'data: missed\n\n', audience: { kind: 'all' } });
+    const parts = partsFor({}, { log });
+    parts.lifecycle.connected$.subscribe(({ client }) => void client.send('welcome back'));
+    const { req, res, received } = await request('a', { 'last-event-id': seen });
+    void parts.lifecycle.open('a', req, res);
+    await waitFor(() => received().includes('welcome back'));
+    expect(received().indexOf('data: missed')).toBeLessThan(received().indexOf('data: welcome back'));
+  });
+
+  it('shuts down after the disconnects under way, with a farewell last on every stream', async () => {
+    const parts = partsFor();
+    const streams = await Promise.all(['a', 'b'].map((id) => request(id)));
+    for (const [i, { req, res }] of streams.entries()) void parts.lifecycle.open(`c${i}`, req, res);
+    await parts.lifecycle.shutdown(Promise.resolve(), Buffer.from('event: bye\ndata: \n\n'));
+    await Promise.all(streams.map(({ ended }) => ended));
+    expect(streams.map(({ received }) => received())).toEqual(['event: bye\ndata: \n\n', 'event: bye\ndata: \n\n']);
+    expect(parts.lifecycle.shuttingDown).toBe(true);
+    expect(parts.registry.size).toBe(0);
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from '@jest/globals';
+import type { SseClient } from './sse-client.js';
+import { ClientRegistry } from './client-registry.js';
+
+/** The registry reads only a client's id; the rest of the handle is not needed here. */
+const client = (id: string) => ({ id }) as SseClient;
+
+describe('ClientRegistry', () => {
+  it('finds clients by id, and a client object only while it is the connected one', () => {
+    const registry = new ClientRegistry();
+    const first = client('a');
+    registry.add(first);
+    expect(registry.get('a')).toBe(first);
+    expect(registry.current('a')).toBe(first);
+    expect(registry.current(first)).toBe(first);
+    const replacement = client('a');
+    registry.add(replacement);
+    expect(registry.current(first)).toBeUndefined();
+    registry.remove(first);
+    expect(registry.get('a')).toBe(replacement);
+    expect(registry.size).toBe(1);
+  });
+
+  it('keeps groups both ways, and deletes a group once it is empty', () => {
+    const registry = new ClientRegistry();
+    const [a, b] = [client('a'), client('b')];
+    registry.add(a);
+    registry.add(b);
+    registry.join('room', a);
+    registry.join('room', b);
+    registry.join('lobby', a);
+    expect([...registry.members('room')]).toEqual([a, b]);
+    expect(registry.groupsOf(a)).toEqual(['room', 'lobby']);
+    expect(registry.count('room')).toBe(2);
+    expect(registry.leave('room', a)).toBe(true);
+    expect(registry.leave('room', a)).toBe(false);
+    registry.remove(b);
+    expect(registry.groupNames()).toEqual(['lobby']);
+    expect(registry.isMember('room', b)).toBe(false);
+    expect([...registry.members('nowhere')]).toEqual([]);
+  });
+});
