@@ -4,6 +4,7 @@ const base = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^nestjs-sse$': '<rootDir>/lib/index.ts',
+    '^nestjs-sse/testing$': '<rootDir>/lib/testing/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: {
@@ -30,8 +31,8 @@ export default {
       displayName: 'fastify',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.e2e-spec.ts'],
-      // The benchmark servers are the benchmark's own; they do not vary by platform.
-      testPathIgnorePatterns: ['/bench-smoke/'],
+      // The benchmark servers and the vitest run are the same on every platform.
+      testPathIgnorePatterns: ['/bench-smoke/', '/testing-export/'],
       setupFiles: ['<rootDir>/test/utils/platform/fastify.ts'],
     },
   ],

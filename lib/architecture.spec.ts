@@ -23,7 +23,7 @@ function sources(dir = LIB): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return sources(path);
-    return entry.name.endsWith('.ts') && !/\.(spec|contract)\.ts$/.test(entry.name) ? [relative(LIB, path)] : [];
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [relative(LIB, path)] : [];
   });
 }
 

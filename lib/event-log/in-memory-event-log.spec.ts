@@ -1,8 +1,14 @@
-import { describe, expect, it } from '@jest/globals';
-import { describeEventLogContract } from './event-log.contract.js';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describeEventLogContract } from '../testing/index.js';
 import { InMemoryEventLog } from './in-memory-event-log.js';
 
-describeEventLogContract('InMemoryEventLog', async (options) => ({ log: new InMemoryEventLog(options) }));
+describeEventLogContract('InMemoryEventLog', async (options) => ({ log: new InMemoryEventLog(options) }), {
+  describe,
+  it,
+  expect,
+  beforeEach,
+  afterEach,
+});
 
 describe('InMemoryEventLog', () => {
   const all = { kind: 'all' } as const;

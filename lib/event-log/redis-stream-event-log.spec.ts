@@ -1,10 +1,10 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createClient } from '@redis/client';
 import { randomUUID } from 'node:crypto';
 import { assertRedisReachable, REDIS_URL } from '../../test/utils/redis.js';
 import { waitFor } from '../../test/utils/wait.js';
 import type { SseLoggedEvent } from './event-log.interface.js';
-import { describeEventLogContract } from './event-log.contract.js';
+import { describeEventLogContract } from '../testing/index.js';
 import { RedisStreamEventLog } from './redis-stream-event-log.js';
 
 const all = { kind: 'all' } as const;
@@ -65,17 +65,21 @@ describe('RedisStreamEventLog', () => {
   // A missing Redis must fail this suite, never skip it: CI starts one (see .ci/run).
   beforeAll(() => assertRedisReachable(REDIS_URL));
 
-  describeEventLogContract('RedisStreamEventLog', async (options) => {
-    const key = `sse-test:${randomUUID()}`;
-    const log = await openLog(key, options);
-    return {
-      log,
-      dispose: async () => {
-        await deleteKey(key);
-        await log.onModuleDestroy();
-      },
-    };
-  });
+  describeEventLogContract(
+    'RedisStreamEventLog',
+    async (options) => {
+      const key = `sse-test:${randomUUID()}`;
+      const log = await openLog(key, options);
+      return {
+        log,
+        dispose: async () => {
+          await deleteKey(key);
+          await log.onModuleDestroy();
+        },
+      };
+    },
+    { describe, it, expect, beforeEach, afterEach },
+  );
 
   it('orders the ids it gives across instances that share the stream, so a client resumes on any of them', async () => {
     await withTwoLogs(async (a, b) => {

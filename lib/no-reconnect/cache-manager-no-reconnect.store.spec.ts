@@ -1,23 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createKeyv } from '@keyv/redis';
 import { createCache } from 'cache-manager';
 import { randomUUID } from 'node:crypto';
 import { assertRedisReachable, REDIS_URL } from '../../test/utils/redis.js';
 import { CacheManagerNoReconnectStore } from './cache-manager-no-reconnect.store.js';
-import { describeNoReconnectStoreContract } from './no-reconnect-store.contract.js';
+import { describeNoReconnectStoreContract } from '../testing/index.js';
 
-describeNoReconnectStoreContract('CacheManagerNoReconnectStore over the in-memory cache', async ({ ttl }) => ({
-  store: new CacheManagerNoReconnectStore(createCache(), { ttl }),
-}));
+describeNoReconnectStoreContract(
+  'CacheManagerNoReconnectStore over the in-memory cache',
+  async ({ ttl }) => ({
+    store: new CacheManagerNoReconnectStore(createCache(), { ttl }),
+  }),
+  { describe, it, expect, beforeEach, afterEach },
+);
 
 describe('CacheManagerNoReconnectStore over Redis', () => {
   // A missing Redis must fail this suite, never skip it: CI starts one (see .ci/run).
   beforeAll(() => assertRedisReachable(REDIS_URL));
 
-  describeNoReconnectStoreContract('CacheManagerNoReconnectStore over Redis (@keyv/redis)', async ({ ttl }) => {
-    const cache = createCache({ stores: [createKeyv(REDIS_URL, { namespace: `sse-test-${randomUUID()}` })] });
-    return { store: new CacheManagerNoReconnectStore(cache, { ttl }), dispose: () => cache.disconnect() };
-  });
+  describeNoReconnectStoreContract(
+    'CacheManagerNoReconnectStore over Redis (@keyv/redis)',
+    async ({ ttl }) => {
+      const cache = createCache({ stores: [createKeyv(REDIS_URL, { namespace: `sse-test-${randomUUID()}` })] });
+      return { store: new CacheManagerNoReconnectStore(cache, { ttl }), dispose: () => cache.disconnect() };
+    },
+    { describe, it, expect, beforeEach, afterEach },
+  );
 
   describe('keys', () => {
     const cache = createCache({ stores: [createKeyv(REDIS_URL, { namespace: `sse-test-${randomUUID()}` })] });

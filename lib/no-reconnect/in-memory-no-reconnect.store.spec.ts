@@ -1,12 +1,16 @@
-import { afterEach, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { DEFAULT_NO_RECONNECT_TTL } from '../sse.constants.js';
 import { InMemoryNoReconnectStore } from './in-memory-no-reconnect.store.js';
-import { describeNoReconnectStoreContract } from './no-reconnect-store.contract.js';
+import { describeNoReconnectStoreContract } from '../testing/index.js';
 import { NoopNoReconnectStore } from './noop-no-reconnect.store.js';
 
-describeNoReconnectStoreContract('InMemoryNoReconnectStore', async ({ ttl }) => ({
-  store: new InMemoryNoReconnectStore({ ttl }),
-}));
+describeNoReconnectStoreContract(
+  'InMemoryNoReconnectStore',
+  async ({ ttl }) => ({
+    store: new InMemoryNoReconnectStore({ ttl }),
+  }),
+  { describe, it, expect, beforeEach, afterEach },
+);
 
 describe('InMemoryNoReconnectStore', () => {
   afterEach(() => {

@@ -1,6 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { NoReconnectStore } from './no-reconnect-store.interface.js';
-import { delay } from '../../test/utils/wait.js';
+import { type ContractTestApi, delay } from './contract-test-api.js';
+import type { NoReconnectStore } from '../no-reconnect/no-reconnect-store.interface.js';
 
 export interface StoreUnderTest {
   store: NoReconnectStore;
@@ -11,7 +10,8 @@ export interface StoreUnderTest {
 export type StoreFactory = (options: { ttl?: number }) => Promise<StoreUnderTest>;
 
 /** What every NoReconnectStore must do. Each implementation runs this same suite. */
-export function describeNoReconnectStoreContract(name: string, create: StoreFactory): void {
+export function describeNoReconnectStoreContract(name: string, create: StoreFactory, test: ContractTestApi): void {
+  const { describe, it, beforeEach, afterEach, expect } = test;
   describe(`${name} (NoReconnectStore contract)`, () => {
     let subject: StoreUnderTest;
     let store: NoReconnectStore;
@@ -53,11 +53,13 @@ export function describeNoReconnectStoreContract(name: string, create: StoreFact
       await expect(store.removeClientId('unknown')).resolves.toBeUndefined();
     });
 
-    it.each(['ünïcødé-😀', 'with:colons:and spaces', 'x'.repeat(512)])('handles the id %j', async (id) => {
-      await store.addClientId(id);
-      await expect(store.containsClientId(id)).resolves.toBe(true);
-      await expect(store.containsClientId(`${id}-other`)).resolves.toBe(false);
-    });
+    for (const id of ['ünïcødé-😀', 'with:colons:and spaces', 'x'.repeat(512)]) {
+      it(`handles the id ${JSON.stringify(id.slice(0, 24))}`, async () => {
+        await store.addClientId(id);
+        await expect(store.containsClientId(id)).resolves.toBe(true);
+        await expect(store.containsClientId(`${id}-other`)).resolves.toBe(false);
+      });
+    }
 
     it('forgets an id when the TTL passed to addClientId runs out', async () => {
       await store.addClientId('short', 100);
