@@ -18,8 +18,8 @@ export interface ContractExpectation extends ContractMatchers<void> {
 export interface ContractTestApi {
   describe(name: string, body: () => void): void;
   it(name: string, body: () => Promise<void> | void, timeout?: number): void;
-  beforeEach(body: () => unknown): void;
-  afterEach(body: () => unknown): void;
+  beforeEach(body: () => Promise<unknown> | undefined): void;
+  afterEach(body: () => Promise<unknown> | undefined): void;
   expect(actual: unknown): ContractExpectation;
 }
 
