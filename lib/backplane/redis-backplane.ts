@@ -40,7 +40,7 @@ export class RedisBackplane implements SseBackplane, OnModuleDestroy {
         listening = undefined;
       }));
     subscriber.client.on('ready', () => void listen());
-    await Promise.all([publisher.connect({ readClock: true }), subscriber.connect()]);
+    await Promise.all([publisher.connect().then(() => publisher.readClock()), subscriber.connect()]);
     if (subscriber.client.isReady) await listen();
   }
 

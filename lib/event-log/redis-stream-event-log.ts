@@ -53,7 +53,8 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
   }
 
   async onModuleInit(): Promise<void> {
-    await Promise.all([(await this.connection()).connect({ readClock: true }), this.replayConnection()]);
+    const redis = await this.connection();
+    await Promise.all([redis.connect().then(() => redis.readClock()), this.replayConnection()]);
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -66,21 +66,21 @@ export class ManagedRedisClient {
     return new ManagedRedisClient(this.client.duplicate(), true, what, meanwhile);
   }
 
-  /**
-   * Starts connecting and waits 2 s at most for it, so that a Redis that is down delays startup
-   * without failing it; the outage is logged. `readClock` reads Redis's clock once connected, for
-   * a connection that will hand Redis deadlines (commandBefore): its first then need not wait for it.
-   */
-  async connect({ readClock = false } = {}): Promise<void> {
-    await this.open(CONNECT_WAIT);
-    if (readClock && this.client.isReady) await this.readClock().catch(() => undefined);
-  }
-
-  private async open(milliseconds: number): Promise<void> {
+  /** Starts connecting and waits 2 s at most, so that a Redis that is down delays startup without failing it; the outage is logged. */
+  async connect(): Promise<void> {
     if (this.client.isOpen) return;
     const connected = this.client.connect();
     connected.catch(this.onError);
-    await withTimeout(connected, milliseconds, 'Redis').catch(this.onError);
+    await withTimeout(connected, CONNECT_WAIT, 'Redis').catch(this.onError);
+  }
+
+  /**
+   * Reads Redis's clock, for a connection that will hand Redis deadlines (commandBefore), so that
+   * its first one need not wait for a round trip. Best effort: the first commandBefore reads it otherwise.
+   */
+  async readClock(): Promise<void> {
+    if (!this.client.isReady) return;
+    await this.tellTime().catch(() => undefined);
   }
 
   /** Sends a command; `signal` drops it if it is still queued, unwritten, when the caller gives up. */
@@ -110,7 +110,7 @@ export class ManagedRedisClient {
    * and refused it.
    */
   async commandBefore(keys: string[], args: string[], { deadline, signal }: RedisDeadline, what: string): Promise<unknown> {
-    if (!this.clock.known) await this.readClock(signal);
+    if (!this.clock.known) await this.tellTime(signal);
     const left = deadline - Date.now();
     if (left <= 0) throw new Error(`${what} was not sent: its deadline had passed before Redis's clock could be read.`);
     const cutoff = String(this.clock.toRedis(deadline - left / REPLY_SHARE));
@@ -153,8 +153,8 @@ export class ManagedRedisClient {
     }
   }
 
-  /** One reading of Redis's clock before the first deadline is handed to it. */
-  private async readClock(signal?: AbortSignal): Promise<void> {
+  /** One reading of Redis's clock, before the first deadline is handed to it. */
+  private async tellTime(signal?: AbortSignal): Promise<void> {
     this.clock.observe(fromRedisTime(await this.command(['TIME'], signal)));
   }
 }
