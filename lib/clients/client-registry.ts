@@ -1,3 +1,4 @@
+import type { ClientQueue } from './client-queue.js';
 import type { SseClient } from './sse-client.js';
 
 const NO_CLIENTS: ReadonlySet<SseClient> = new Set();
@@ -5,6 +6,11 @@ const NO_CLIENTS: ReadonlySet<SseClient> = new Set();
 /** Connected clients by id, and named groups of them. Empty groups are deleted. */
 export class ClientRegistry {
   private readonly clients = new Map<string, SseClient>();
+  /**
+   * The queues of `clients`, kept beside them for the broadcast loop: reaching a queue through its
+   * client costs a cache miss per client and event once thousands are connected (BENCHMARKS.md).
+   */
+  private readonly queues = new Set<ClientQueue>();
   private readonly groups = new Map<string, Set<SseClient>>();
   private readonly memberships = new Map<SseClient, Set<string>>();
 
@@ -26,17 +32,28 @@ export class ClientRegistry {
     return this.clients.values();
   }
 
+  /** The queues of all connected clients, in the order they connected. */
+  allQueues(): Iterable<ClientQueue> {
+    return this.queues.values();
+  }
+
   members(group: string): Iterable<SseClient> {
     return this.groups.get(group) ?? NO_CLIENTS;
   }
 
   add(client: SseClient): void {
+    const replaced = this.clients.get(client.id);
+    if (replaced !== undefined) this.queues.delete(replaced.queue);
     this.clients.set(client.id, client);
+    this.queues.add(client.queue);
   }
 
   /** Removes `client` and its memberships, unless a newer client holds its id. */
   remove(client: SseClient): void {
-    if (this.clients.get(client.id) === client) this.clients.delete(client.id);
+    if (this.clients.get(client.id) === client) {
+      this.clients.delete(client.id);
+      this.queues.delete(client.queue);
+    }
     for (const group of this.memberships.get(client) ?? []) this.dropMember(group, client);
     this.memberships.delete(client);
   }

@@ -64,9 +64,13 @@ export class Dispatcher {
       this.registry.get(audience.clientId)?.queue.enqueue(frame, id);
       return;
     }
-    const clients = audience.kind === 'all' ? this.registry.values() : this.registry.members(audience.group);
-    for (const client of clients) {
-      if (filter === undefined || filter(client)) client.queue.enqueue(frame, id);
+    if (audience.kind === 'all' && filter === undefined) {
+      for (const queue of this.registry.allQueues()) queue.enqueue(frame, id);
+    } else {
+      const clients = audience.kind === 'all' ? this.registry.values() : this.registry.members(audience.group);
+      for (const client of clients) {
+        if (filter === undefined || filter(client)) client.queue.enqueue(frame, id);
+      }
     }
     if (this.replay.resuming.size > 0) this.holdForResuming(audience, frame, id, filter);
   }
