@@ -1,19 +1,15 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { type Loopback, loopback } from '../../test/utils/loopback.js';
+import { streamRequests } from '../../test/utils/loopback.js';
 import { HeaderClientIds, partsFor } from '../../test/utils/parts.js';
 import { collect, waitFor } from '../../test/utils/wait.js';
 import { InMemoryEventLog } from '../event-log/in-memory-event-log.js';
 import { InMemoryNoReconnectStore } from '../no-reconnect/in-memory-no-reconnect.store.js';
 
 describe('ClientLifecycle', () => {
-  const exchanges: Loopback[] = [];
-  const request = async (client: string, headers: Record<string, string> = {}) => {
-    const exchange = await loopback({ accept: 'text/event-stream', 'x-client': client, ...headers });
-    exchanges.push(exchange);
-    return exchange;
-  };
+  const requests = streamRequests();
+  const request = requests.open;
   afterEach(async () => {
-    await Promise.all(exchanges.splice(0).map((exchange) => exchange.close()));
+    await requests.closeAll();
   });
 
   it('registers a stream, says so, and ends it once however many things end it', async () => {

@@ -1,19 +1,15 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { HttpException, Logger } from '@nestjs/common';
-import { type Loopback, loopback } from '../../test/utils/loopback.js';
+import { streamRequests } from '../../test/utils/loopback.js';
 import { HeaderClientIds, partsFor } from '../../test/utils/parts.js';
 import { InMemoryNoReconnectStore } from '../no-reconnect/in-memory-no-reconnect.store.js';
 
 describe('Handshake', () => {
-  const exchanges: Loopback[] = [];
-  const open = async (client: string, headers: Record<string, string> = {}) => {
-    const exchange = await loopback({ accept: 'text/event-stream', 'x-client': client, ...headers });
-    exchanges.push(exchange);
-    return exchange;
-  };
+  const requests = streamRequests();
+  const open = requests.open;
   afterEach(async () => {
     jest.restoreAllMocks();
-    await Promise.all(exchanges.splice(0).map((exchange) => exchange.close()));
+    await requests.closeAll();
   });
 
   it('opens a stream for a request that can have one', async () => {
@@ -27,8 +23,7 @@ describe('Handshake', () => {
 
   it('refuses a method or an Accept that cannot have a stream, before anything is written', async () => {
     const parts = partsFor();
-    const post = await loopback({ accept: 'text/event-stream' });
-    exchanges.push(post);
+    const post = await open('a');
     post.req.method = 'POST';
     await expect(parts.handshake.admit(post.req, post.res, {})).rejects.toThrow(HttpException);
     expect(post.res.getHeader('allow')).toBe('GET');

@@ -53,3 +53,19 @@ export async function loopback(headers: Record<string, string> = { accept: 'text
     },
   };
 }
+
+/**
+ * Loopback exchanges for one spec file, as a client named `client` (the x-client header, see
+ * HeaderClientIds) would open them; `closeAll` in afterEach closes what a test left open.
+ */
+export function streamRequests() {
+  const exchanges: Loopback[] = [];
+  return {
+    async open(client: string, headers: Record<string, string> = {}): Promise<Loopback> {
+      const exchange = await loopback({ accept: 'text/event-stream', 'x-client': client, ...headers });
+      exchanges.push(exchange);
+      return exchange;
+    },
+    closeAll: () => Promise.all(exchanges.splice(0).map((exchange) => exchange.close())),
+  };
+}
