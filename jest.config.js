@@ -31,8 +31,8 @@ export default {
       displayName: 'fastify',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.e2e-spec.ts'],
-      // The benchmark servers and the vitest run are the same on every platform.
-      testPathIgnorePatterns: ['/bench-smoke/', '/testing-export/'],
+      // The benchmark servers, the vitest run, nest start and the README check are the same on every platform.
+      testPathIgnorePatterns: ['/bench-smoke/', '/testing-export/', '/nest-start/', '/readme/'],
       setupFiles: ['<rootDir>/test/utils/platform/fastify.ts'],
     },
   ],

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
 
 async function bootstrap(): Promise<void> {
@@ -7,7 +9,9 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port);
-  console.log(`nestjs-sse sample: open http://localhost:${port}/ in two browser tabs`);
+  // PORT=0 takes any free port: say which.
+  const { port: listening } = (app.getHttpServer() as Server).address() as AddressInfo;
+  console.log(`nestjs-sse sample: open http://localhost:${listening}/ in two browser tabs`);
 }
 
 void bootstrap();
