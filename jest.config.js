@@ -22,8 +22,8 @@ export default {
       displayName: 'express',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.e2e-spec.ts'],
-      // Nest's Express adapter cannot serve HTTP/2.
-      testPathIgnorePatterns: ['/http2/'],
+      // Nest's Express adapter cannot serve HTTP/2; the consumer apps run their own tests (npm run test:consumers).
+      testPathIgnorePatterns: ['/http2/', '/consumers/'],
       setupFiles: ['<rootDir>/test/utils/platform/express.ts'],
     },
     {
@@ -32,7 +32,7 @@ export default {
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.e2e-spec.ts'],
       // The benchmark servers, the vitest run, nest start and the README check are the same on every platform.
-      testPathIgnorePatterns: ['/bench-smoke/', '/testing-export/', '/nest-start/', '/readme/'],
+      testPathIgnorePatterns: ['/bench-smoke/', '/testing-export/', '/nest-start/', '/readme/', '/consumers/'],
       setupFiles: ['<rootDir>/test/utils/platform/fastify.ts'],
     },
   ],
