@@ -13,7 +13,9 @@ export {
 export { type SseCallOptions, SseTimeoutError } from './support/timeout.js';
 export { SseClientNotConnectedError } from './sse.errors.js';
 export type { SseEvent, SseMessageEvent } from './wire/sse-event.js';
-export type { SseMetrics } from './support/metrics.js';
+export type { SseMetrics, SseOutageCounts } from './support/metrics.js';
+export type { SseDependencyHealth, SseHealth } from './observability/health-check.js';
+export { SseHealthIndicator } from './observability/sse-health-indicator.js';
 export type { SseRequest, SseResponse } from './http/http-pair.js';
 export { SseClient } from './clients/sse-client.js';
 export type {

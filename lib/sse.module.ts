@@ -3,10 +3,11 @@ import { BACKPLANE, CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './
 import { SseConfigurableModule } from './sse.module-definition.js';
 import type { SseModuleAsyncOptions, SseModuleForRootOptions } from './options/sse-module-options.js';
 import { SseService } from './sse.service.js';
+import { SseHealthIndicator } from './observability/sse-health-indicator.js';
 
 @Module({
-  providers: [SseService],
-  exports: [SseService, CLIENT_ID_PROVIDER, NO_RECONNECT_STORE, EVENT_LOG, BACKPLANE],
+  providers: [SseService, SseHealthIndicator],
+  exports: [SseService, SseHealthIndicator, CLIENT_ID_PROVIDER, NO_RECONNECT_STORE, EVENT_LOG, BACKPLANE],
 })
 export class SseModule extends SseConfigurableModule {
   static override forRoot(options: SseModuleForRootOptions = {}): DynamicModule {

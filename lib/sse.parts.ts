@@ -23,7 +23,8 @@ import { NoopNoReconnectStore } from './no-reconnect/noop-no-reconnect.store.js'
 import type { ResolvedSseOptions } from './options/resolved-options.js';
 import { BACKPLANE, CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
 import { assertImplements } from './sse.providers.js';
-import { Metrics } from './support/metrics.js';
+import { HealthCheck } from './observability/health-check.js';
+import { Metrics, type SseMetrics } from './support/metrics.js';
 import { OutageLog } from './support/outage-log.js';
 
 /** The four ports, as the module's providers resolved them. */
@@ -44,6 +45,9 @@ export interface SseParts {
   lifecycle: ClientLifecycle;
   handshake: Handshake;
   cluster?: ClusterBus;
+  health: HealthCheck;
+  /** getMetrics: the counters, with the clients connected now and the outages so far. */
+  metricsNow(): SseMetrics;
 }
 
 /**
@@ -76,5 +80,13 @@ export function assembleParts(options: ResolvedSseOptions, { clientIdProvider, s
   const handshake = new Handshake({ clientIds, gate, capacity, lifecycle, reconnectInterval, metrics, logger });
   const node = new ClusterNode(registry, dispatcher, reconnectInterval, lifecycle);
   const cluster = backplane === null ? undefined : new ClusterBus(backplane, node, options.backplaneTimeout);
-  return { registry, metrics, sequencer, dispatcher, reconnectInterval, lifecycle, handshake, cluster };
+  const outages = { store: gate.outage, eventLog: logOutage, backplane: cluster?.outage };
+  const health = new HealthCheck({ store, log, backplane }, outages, timeout);
+  const metricsNow = () =>
+    metrics.snapshot(registry.size, {
+      store: outages.store.outages,
+      eventLog: outages.eventLog.outages,
+      backplane: outages.backplane?.outages ?? 0,
+    });
+  return { registry, metrics, sequencer, dispatcher, reconnectInterval, lifecycle, handshake, cluster, health, metricsNow };
 }

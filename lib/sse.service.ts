@@ -11,6 +11,8 @@ import type { SseConnectOptions } from './handshake/handshake.js';
 import type { SseRequest, SseResponse } from './http/http-pair.js';
 import type { NoReconnectStore } from './no-reconnect/no-reconnect-store.interface.js';
 import { resolveOptions } from './options/resolved-options.js';
+import type { SseHealth } from './observability/health-check.js';
+import { OpenTelemetryMetrics } from './observability/open-telemetry-metrics.js';
 import type { SseModuleOptions } from './options/sse-module-options.js';
 import { BACKPLANE, CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
 import { SSE_MODULE_OPTIONS } from './sse.module-definition.js';
@@ -27,6 +29,7 @@ import type { SseEvent } from './wire/sse-event.js';
 export class SseService implements OnModuleInit, OnModuleDestroy {
   private readonly parts: SseParts;
   private readonly shutdownFrame?: Buffer;
+  private telemetry?: OpenTelemetryMetrics;
 
   /** Fires after a client is registered, so it already receives broadcasts. */
   readonly clientConnected$: Observable<SseClientConnectedEvent>;
@@ -49,6 +52,8 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
 
   /** Subscribes to the backplane and follows the log. A Redis that is down delays startup by a few seconds at most. */
   async onModuleInit(): Promise<void> {
+    const { connected$, disconnected$ } = this.parts.lifecycle;
+    this.telemetry = await OpenTelemetryMetrics.start({ snapshot: this.parts.metricsNow, connected$, disconnected$ });
     await Promise.all([this.parts.cluster?.start(), this.log?.follow?.((event) => this.parts.dispatcher.deliverLogged(event))]);
   }
 
@@ -155,9 +160,14 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     return remote.value;
   }
 
-  /** Counters for this instance since startup: clients, connects, disconnects by reason, 204s, events, bytes. */
+  /** Counters for this instance since startup: clients, connects, disconnects by reason, 204s, events, bytes, replays, outages. */
   getMetrics(): SseMetrics {
-    return this.parts.metrics.snapshot(this.parts.registry.size);
+    return this.parts.metricsNow();
+  }
+
+  /** Asks the store, the event log and the backplane whether they can serve now, each within `storeTimeout`. */
+  checkHealth(): Promise<SseHealth> {
+    return this.parts.health.check();
   }
 
   /** Sends `retry: <ms>` to every connected client and to every client that connects later, on every instance. */
@@ -175,6 +185,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
    * after `shutdownEvent` when one is set. Connections that arrive meanwhile are told to retry.
    */
   async onModuleDestroy(): Promise<void> {
+    this.telemetry?.stop();
     await this.parts.lifecycle.shutdown(this.parts.sequencer.idle(), this.shutdownFrame);
   }
 

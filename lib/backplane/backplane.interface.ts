@@ -14,4 +14,10 @@ export interface SseBackplane {
    * rejects, an event is lost to the other instances), so it must not be delivered later.
    */
   publish(message: string, options?: SseCallOptions): Promise<number>;
+  /**
+   * Optional, for health checks (SseService.checkHealth): resolves when the backplane can carry
+   * messages now, rejects when it cannot. Without it, the health check reports the outage state
+   * of the last publish.
+   */
+  ping?(options?: SseCallOptions): Promise<void>;
 }

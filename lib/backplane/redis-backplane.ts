@@ -51,6 +51,13 @@ export class RedisBackplane implements SseBackplane, OnModuleDestroy {
     return Number(await (options ? redis.commandBefore([], publish, options, 'RedisBackplane PUBLISH') : redis.command(publish)));
   }
 
+  /** Both connections: the one that publishes answers PING, and the one that subscribes is connected. */
+  async ping(options?: SseCallOptions): Promise<void> {
+    const publisher = await this.connection();
+    if (this.subscriber && !this.subscriber.client.isReady) throw new Error('RedisBackplane subscriber is not connected to Redis.');
+    await publisher.ping(options?.signal);
+  }
+
   async onModuleDestroy(): Promise<void> {
     await Promise.all([this.subscriber?.close(), this.publisher?.then((publisher) => publisher.close())]);
   }

@@ -25,7 +25,7 @@ describe('ClientLifecycle', () => {
     parts.lifecycle.end(client, 'server');
     expect(disconnected.map(({ reason }) => reason)).toEqual(['client']);
     expect(parts.registry.size).toBe(0);
-    expect(parts.metrics.snapshot(0).disconnects.client).toBe(1);
+    expect(parts.metricsNow().disconnects.client).toBe(1);
   });
 
   it('ends the client a newer connection with its id replaces, before saying the new one connected', async () => {

@@ -165,6 +165,8 @@ export class ClientLifecycle {
     if (!client.isConnected) return;
     this.connected.next({ client, request: client.request, lastEventId: client.lastEventId, resumed: missed !== undefined });
     // After it, so the groups its handlers joined count.
-    client.queue.releaseHold(missed ? this.parts.replay.framesFor(client, missed) : NO_REPLAY);
+    const replay = missed ? this.parts.replay.framesFor(client, missed) : NO_REPLAY;
+    this.parts.metrics.replayed(replay.ids.size);
+    client.queue.releaseHold(replay);
   }
 }

@@ -36,7 +36,8 @@ export class ClusterBus {
   private readonly instanceId = randomUUID();
   private readonly pending = new Map<number, PendingAsk>();
   private readonly logger = new Logger('SseService');
-  private readonly outage = new OutageLog(
+  /** The backplane's outages, read by getMetrics and the health check. */
+  readonly outage = new OutageLog(
     this.logger,
     `The ${BACKPLANE}`,
     'Events reach only the clients of this instance, and disconnect/sendToClient/countClients for clients elsewhere fail.',

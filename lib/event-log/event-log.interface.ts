@@ -47,4 +47,10 @@ export interface SseEventLog {
    * which is what makes a Last-Event-ID an exact place to resume from.
    */
   follow?(onEvent: (event: SseLoggedEvent) => void): Promise<void>;
+  /**
+   * Optional, for health checks (SseService.checkHealth): resolves when the log can be written and
+   * read now, rejects when it cannot. Without it, the health check reports the outage state of
+   * the last append or read.
+   */
+  ping?(options?: SseCallOptions): Promise<void>;
 }

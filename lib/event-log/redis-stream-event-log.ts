@@ -57,6 +57,13 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
     await Promise.all([redis.connect().then(() => redis.readClock()), this.replayConnection()]);
   }
 
+  /** The connection that appends answers PING, and the one that follows the stream is connected. */
+  async ping(options?: SseCallOptions): Promise<void> {
+    const redis = await this.connection();
+    if (this.reader && !this.reader.client.isReady) throw new Error('RedisStreamEventLog reader is not connected to Redis.');
+    await redis.ping(options?.signal);
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
     const closing = [this.redis, this.replayReads].map((redis) => redis?.then((connection) => connection.close()));

@@ -43,7 +43,7 @@ describe('Handshake', () => {
     await ended;
     expect(clientIds.released).toEqual(['gone']);
     await expect(store.containsClientId('gone')).resolves.toBe(false);
-    expect(parts.metrics.snapshot(0).refused).toBe(1);
+    expect(parts.metricsNow().refused).toBe(1);
   });
 
   it('turns connections past maxClients away with a jittered retry, logging it once, and lets a same-id one in', async () => {
@@ -65,7 +65,7 @@ describe('Handshake', () => {
     void parts.handshake.admit(again.req, again.res, {});
     expect(await again.status()).toBe(200);
     expect(parts.registry.size).toBe(1);
-    expect(parts.metrics.snapshot(1).turnedAway).toBe(2);
+    expect(parts.metricsNow().turnedAway).toBe(2);
   });
 
   it('releases the id of a request that left while the store was asked, and registers nothing', async () => {

@@ -18,7 +18,8 @@ export interface NoReconnectGateSettings {
  * once: is this id refused, remember it, forget it.
  */
 export class NoReconnectGate {
-  private readonly outage: OutageLog;
+  /** The store's outages, read by getMetrics and the health check. */
+  readonly outage: OutageLog;
 
   constructor(
     private readonly store: NoReconnectStore,

@@ -46,7 +46,12 @@ export class ManagedRedisClient {
   private settled?: () => void;
   private closing = false;
 
-  private constructor(client: SseRedisClient, owned: boolean, what: string, meanwhile: string) {
+  private constructor(
+    client: SseRedisClient,
+    owned: boolean,
+    private readonly what: string,
+    meanwhile: string,
+  ) {
     this.client = client;
     this.owned = owned;
     this.outage = new OutageLog(new Logger(what), `Redis (${what})`, meanwhile);
@@ -81,6 +86,12 @@ export class ManagedRedisClient {
   async readClock(): Promise<void> {
     if (!this.client.isReady) return;
     await this.tellTime().catch(() => undefined);
+  }
+
+  /** For health checks: fails at once while the connection is down, rather than queueing a PING until it is back. */
+  async ping(signal?: AbortSignal): Promise<void> {
+    if (!this.client.isReady) throw new Error(`${this.what} is not connected to Redis.`);
+    await this.command(['PING'], signal);
   }
 
   /** Sends a command; `signal` drops it if it is still queued, unwritten, when the caller gives up. */

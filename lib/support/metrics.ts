@@ -16,6 +16,20 @@ export interface SseMetrics {
   events: number;
   /** Bytes of frames written to open streams, keepalives and replays included; not the `retry:` written with a stream's head. */
   bytes: number;
+  /** Events written to resuming clients from the event log, counted once per client. */
+  replayed: number;
+  /** Times each dependency became unreachable (see "Outages" in the README). */
+  outages: SseOutageCounts;
+}
+
+/** Outages since startup, per dependency; 0 for one the app does not use. */
+export interface SseOutageCounts {
+  /** The NO_RECONNECT_STORE. */
+  store: number;
+  /** The EVENT_LOG. */
+  eventLog: number;
+  /** The BACKPLANE. */
+  backplane: number;
 }
 
 /** The counters behind getMetrics(), bumped by what happens rather than written to from outside. */
@@ -25,6 +39,7 @@ export class Metrics {
   private turnedAways = 0;
   private events = 0;
   private bytes = 0;
+  private replays = 0;
   private readonly disconnects: Record<SseDisconnectReason, number> = { client: 0, server: 0, replaced: 0, shutdown: 0, slow: 0 };
 
   connected(): void {
@@ -51,7 +66,11 @@ export class Metrics {
     this.bytes += bytes;
   }
 
-  snapshot(connectedClients: number): SseMetrics {
+  replayed(events: number): void {
+    this.replays += events;
+  }
+
+  snapshot(connectedClients: number, outages: SseOutageCounts): SseMetrics {
     return {
       connectedClients,
       connects: this.connects,
@@ -60,6 +79,8 @@ export class Metrics {
       turnedAway: this.turnedAways,
       events: this.events,
       bytes: this.bytes,
+      replayed: this.replays,
+      outages,
     };
   }
 }

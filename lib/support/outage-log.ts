@@ -15,6 +15,8 @@ export type OutageVerdict = 'down' | 'answered' | 'nothing';
  */
 export class OutageLog {
   private down = false;
+  private why: string | undefined;
+  private count = 0;
 
   constructor(
     private readonly logger: Pick<LoggerService, 'error' | 'log'>,
@@ -53,15 +55,33 @@ export class OutageLog {
     }
   }
 
+  /** As of the last call: a dependency nothing has called for a while may have gone since. */
+  get isDown(): boolean {
+    return this.down;
+  }
+
+  /** The error that began the outage under way, if one is. */
+  get reason(): string | undefined {
+    return this.why;
+  }
+
+  /** Outages since startup. */
+  get outages(): number {
+    return this.count;
+  }
+
   failed(error: unknown): void {
     if (this.down) return;
     this.down = true;
-    this.logger.error(`${this.what} is unreachable (${messageOf(error)}). ${this.meanwhile} Logged once until it is back.`);
+    this.why = messageOf(error);
+    this.count++;
+    this.logger.error(`${this.what} is unreachable (${this.why}). ${this.meanwhile} Logged once until it is back.`);
   }
 
   recovered(): void {
     if (!this.down) return;
     this.down = false;
+    this.why = undefined;
     this.logger.log(`${this.what} is reachable again.`);
   }
 }
