@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the consumer apps against the package as npm would publish it: packs nestjs-sse, copies each
 # app out of the repository (so nothing resolves to the source), installs its own dependencies and
-# the tarball, builds it with its own CLI, and runs its own unit and e2e tests.
+# the tarball, pastes the README's quick start into it, builds it with its own CLI, and runs its own
+# unit and e2e tests.
 # Usage: test/consumers/run.sh [app...]   (default: every folder here with a package.json)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -25,6 +26,10 @@ for app in "${apps[@]}"; do
     npm install --no-audit --no-fund --loglevel=error
     npm install --no-audit --no-fund --loglevel=error "$tarball"
     npx tsc --version
+    # The README's quick start, pasted into the app, must build with it (nest build type-checks src/).
+    fastify=""
+    if grep -q '"@nestjs/platform-fastify"' package.json; then fastify="--fastify"; fi
+    node "$here/quick-start.mjs" "$root/README.md" src $fastify
     npm run build
     npm test
     npm run test:e2e
