@@ -15,6 +15,18 @@ if [ ${#apps[@]} -eq 0 ]; then
   for dir in "$here"/*/; do [ -f "$dir/package.json" ] && apps+=("$(basename "$dir")"); done
 fi
 
+# The apps' e2e tests run again on these Node majors (the package supports ^20.19, ^22.12, >=24),
+# with Node from npm's node-<os>-<arch> packages.
+extra_nodes=(${CONSUMER_NODE_VERSIONS-22 24})
+node_package="node-$(uname -s | tr '[:upper:]' '[:lower:]')-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
+node_bin() {
+  local dir="$work/node-$1"
+  if [ ! -x "$dir/node_modules/$node_package/bin/node" ]; then
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "$node_package@$1" >/dev/null
+  fi
+  echo "$dir/node_modules/$node_package/bin"
+}
+
 echo "consumers: packing nestjs-sse"
 tarball="$work/$(cd "$root" && npm pack --silent --pack-destination "$work" | tail -n 1)"
 
@@ -33,6 +45,11 @@ for app in "${apps[@]}"; do
     npm run build
     npm test
     npm run test:e2e
+    for major in "${extra_nodes[@]}"; do
+      bin="$(node_bin "$major")"
+      echo "consumers: $app e2e on Node $("$bin/node" --version)"
+      PATH="$bin:$PATH" npm run test:e2e
+    done
   )
   echo "consumers: $app passed"
 done

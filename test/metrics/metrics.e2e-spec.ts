@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { CookieClientIdProvider, InMemoryNoReconnectStore } from '../../lib/index.js';
+import { CookieClientIdProvider, InMemoryEventLog, InMemoryNoReconnectStore } from '../../lib/index.js';
 import { type RawStream, StreamPool } from '../utils/raw-stream.js';
-import { cookieOf } from '../utils/recording-providers.js';
+import { ControllableStore, cookieOf } from '../utils/recording-providers.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
 import { waitFor } from '../utils/wait.js';
 
@@ -49,10 +49,40 @@ describe('metrics and logging', () => {
       turnedAway: 1,
       events: 4,
       bytes: bytesReceived,
+      replayed: 0,
+      outages: { store: 0, eventLog: 0, backplane: 0 },
     });
     const logged = debug.mock.calls.map(([text]) => String(text));
     expect(logged).toContainEqual(expect.stringMatching(new RegExp(`^Client ${idOfA} connected; 1 here\\.$`)));
     expect(logged).toContainEqual(`Client ${idOfA} disconnected (server); 1 here.`);
     expect(logged).toContainEqual(`Client ${idOfA} came back after a server disconnect and was refused (204).`);
+  });
+
+  it('counts replayed events once per resuming client, and each outage once however many calls fail', async () => {
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const store = new ControllableStore();
+    sseApp = await startSseApp({
+      sse: {
+        keepalive: false,
+        clientIdProvider: CookieClientIdProvider,
+        noReconnectStore: { useValue: store },
+        eventLog: new InMemoryEventLog(),
+      },
+    });
+    const first = await open();
+    await sseApp.sse.broadcast('one');
+    await sseApp.sse.broadcast('two');
+    await first.until((stream) => stream.events.length === 2);
+    const resuming = [await open({ 'last-event-id': first.events[0]!.id! }), await open({ 'last-event-id': first.events[0]!.id! })];
+    await Promise.all(resuming.map((stream) => stream.until((s) => s.events.length === 1)));
+    store.failLookups = true;
+    await Promise.all([open(), open(), open()]);
+    store.failLookups = false;
+    await open();
+    store.failLookups = true;
+    await open();
+    const { replayed, outages } = sseApp.sse.getMetrics();
+    expect(replayed).toBe(2);
+    expect(outages).toEqual({ store: 2, eventLog: 0, backplane: 0 });
   });
 });
