@@ -27,6 +27,21 @@ node_bin() {
   echo "$dir/node_modules/$node_package/bin"
 }
 
+# A CommonJS app's other loaders, each with no configuration for nestjs-sse: ts-node, and the
+# webpack and swc builders of the Nest CLI, each build booted until Nest says it started.
+check_commonjs_loaders() {
+  cp "$here/load-check.ts" load-check.ts
+  npx ts-node load-check.ts | tee /dev/stderr | grep -q 'from dist/index.cjs'
+  npm install --no-save --no-audit --no-fund --loglevel=error @swc/cli @swc/core
+  for builder in webpack swc; do
+    rm -rf dist
+    npx nest build -b "$builder"
+    (PORT=0 timeout 20 node dist/main.js || true) | grep -q 'Nest application successfully started' ||
+      { echo "consumers: the $builder build of $app did not start" >&2; return 1; }
+    echo "consumers: the $builder build of $app started"
+  done
+}
+
 echo "consumers: packing nestjs-sse"
 tarball="$work/$(cd "$root" && npm pack --silent --pack-destination "$work" | tail -n 1)"
 
@@ -45,6 +60,7 @@ for app in "${apps[@]}"; do
     npm run build
     npm test
     npm run test:e2e
+    if ! grep -q '"type": "module"' package.json; then check_commonjs_loaders; fi
     for major in "${extra_nodes[@]}"; do
       bin="$(node_bin "$major")"
       echo "consumers: $app e2e on Node $("$bin/node" --version)"
