@@ -1,27 +1,13 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { metrics } from '@opentelemetry/api';
-import { type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { Subject } from 'rxjs';
 import type { SseClientConnectedEvent, SseClientDisconnectedEvent } from '../clients/client-events.js';
 import type { SseClient } from '../clients/sse-client.js';
 import type { SseMetrics } from '../support/metrics.js';
+import { installMeterProvider } from '../../test/utils/metric-reader.js';
 import { OpenTelemetryMetrics } from './open-telemetry-metrics.js';
 
-/** Collects on demand, as a Prometheus scrape does. */
-class ScrapeReader extends MetricReader {
-  protected async onShutdown(): Promise<void> {}
-  protected async onForceFlush(): Promise<void> {}
-}
-
-const reader = new ScrapeReader();
-const provider = new MeterProvider({ readers: [reader] });
-metrics.setGlobalMeterProvider(provider);
-
-async function scrape() {
-  const { resourceMetrics } = await reader.collect();
-  const all = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
-  return (name: string) => all.find((metric) => metric.descriptor.name === name);
-}
+const { provider, scrape } = installMeterProvider();
 
 const counters: SseMetrics = {
   connectedClients: 2,
@@ -42,9 +28,7 @@ describe('OpenTelemetryMetrics, read through the OpenTelemetry SDK', () => {
 
   it('observes the counters at collection time, with OpenTelemetry names, units and attributes', async () => {
     const telemetry = await OpenTelemetryMetrics.start({ snapshot: () => counters, connected$: connected, disconnected$: disconnected });
-    const metric = await scrape();
-    const value = (name: string, attributes: Record<string, string> = {}) =>
-      metric(name)?.dataPoints.find((point) => JSON.stringify(point.attributes) === JSON.stringify(attributes))?.value;
+    const { metric, point: value } = await scrape();
     expect(value('sse.server.active_connections')).toBe(2);
     expect(metric('sse.server.active_connections')?.descriptor.unit).toBe('{connection}');
     expect(value('sse.server.connections.opened')).toBe(5);
@@ -67,7 +51,7 @@ describe('OpenTelemetryMetrics, read through the OpenTelemetry SDK', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     disconnected.next({ client, reason: 'server' } as SseClientDisconnectedEvent);
     disconnected.next({ client: stranger, reason: 'client' } as SseClientDisconnectedEvent);
-    const metric = await scrape();
+    const { metric } = await scrape();
     const durations = metric('sse.server.connection.duration')!;
     expect(durations.descriptor.unit).toBe('s');
     expect(durations.dataPoints).toHaveLength(1);
@@ -82,7 +66,7 @@ describe('OpenTelemetryMetrics, read through the OpenTelemetry SDK', () => {
     let connectedClients = 9;
     const snapshot = () => ({ ...counters, connectedClients });
     const telemetry = await OpenTelemetryMetrics.start({ snapshot, connected$: connected, disconnected$: disconnected });
-    const active = async () => (await scrape())('sse.server.active_connections')?.dataPoints[0]?.value;
+    const active = async () => (await scrape()).point('sse.server.active_connections');
     expect(await active()).toBe(9);
     telemetry!.stop();
     connectedClients = 10;

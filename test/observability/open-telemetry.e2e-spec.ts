@@ -1,30 +1,13 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
-import { metrics } from '@opentelemetry/api';
-import { type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { CookieClientIdProvider, InMemoryEventLog, InMemoryNoReconnectStore } from '../../lib/index.js';
 import { openRawStream, StreamPool } from '../utils/raw-stream.js';
+import { installMeterProvider } from '../utils/metric-reader.js';
 import { cookieOf } from '../utils/recording-providers.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
 
-class ScrapeReader extends MetricReader {
-  protected async onShutdown(): Promise<void> {}
-  protected async onForceFlush(): Promise<void> {}
-}
-
 // As an app does it: the SDK is registered before the Nest app starts.
-const reader = new ScrapeReader();
-const provider = new MeterProvider({ readers: [reader] });
-metrics.setGlobalMeterProvider(provider);
-
-async function scrape() {
-  const { resourceMetrics } = await reader.collect();
-  const all = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
-  const point = (name: string, attributes: Record<string, string> = {}) =>
-    all
-      .find((metric) => metric.descriptor.name === name)
-      ?.dataPoints.find((p) => JSON.stringify(p.attributes) === JSON.stringify(attributes))?.value;
-  return point;
-}
+const { provider, scrape } = installMeterProvider();
 
 describe('OpenTelemetry metrics of a running app, read through the SDK', () => {
   let sseApp: SseApp | undefined;
@@ -62,7 +45,7 @@ describe('OpenTelemetry metrics of a running app, read through the SDK', () => {
     });
     expect(refused.status).toBe(204);
 
-    const point = await scrape();
+    const { point } = await scrape();
     expect(point('sse.server.active_connections')).toBe(1);
     expect(point('sse.server.connections.opened')).toBe(2);
     expect(point('sse.server.connections.closed', { 'sse.disconnect.reason': 'server' })).toBe(1);
