@@ -75,7 +75,7 @@ export function assembleParts(options: ResolvedSseOptions, { clientIdProvider, s
   const batcher = new WriteBatcher();
   const { maxBufferedBytes } = options;
   const lifecycleParts = { registry, clientIds, gate, replay, dispatcher, keepalive, reconnectInterval, batcher, metrics, logger };
-  const lifecycle = new ClientLifecycle({ ...lifecycleParts, maxBufferedBytes });
+  const lifecycle = new ClientLifecycle({ ...lifecycleParts, maxBufferedBytes, resetFrame: options.resetFrame });
   const capacity = new Capacity(options.maxClients, options.maxClientsRetry, registry, logger);
   const handshake = new Handshake({ clientIds, gate, capacity, lifecycle, reconnectInterval, metrics, logger });
   const node = new ClusterNode(registry, dispatcher, reconnectInterval, lifecycle);

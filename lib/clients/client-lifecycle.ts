@@ -7,7 +7,7 @@ import type { ReconnectInterval } from '../delivery/reconnect-interval.js';
 import type { Replay } from '../delivery/replay.js';
 import type { WriteBatcher } from '../delivery/write-batcher.js';
 import type { SseMissedEvents } from '../event-log/event-log.interface.js';
-import { readLastEventId } from '../handshake/admission-checks.js';
+import { readLastEventId, sentLastEventId } from '../handshake/admission-checks.js';
 import { watchClose, writeStreamHead } from '../http/responses.js';
 import { createStreamWriter } from '../http/stream-writer.js';
 import type { ClientIds } from '../identity/client-ids.js';
@@ -19,7 +19,7 @@ import type { SseClientConnectedEvent, SseClientDisconnectedEvent } from './clie
 import { ClientQueue, type QueueSettings } from './client-queue.js';
 import type { ClientRegistry } from './client-registry.js';
 import type { SseDisconnectReason } from '../support/disconnect-reason.js';
-import { NO_REPLAY } from './replay-hold.js';
+import { NO_REPLAY, type SseReplay } from './replay-hold.js';
 import { SseClient, type SseClientActions } from './sse-client.js';
 
 export interface ClientLifecycleParts {
@@ -34,6 +34,8 @@ export interface ClientLifecycleParts {
   metrics: Metrics;
   logger: Logger;
   maxBufferedBytes: number;
+  /** The resetEvent option's frame: first on a stream whose Last-Event-ID cannot be resumed from. */
+  resetFrame?: Buffer;
 }
 
 /**
@@ -155,8 +157,14 @@ export class ClientLifecycle {
       // welcome threw (a bad id from a custom log, or a handler): let the client in without a replay.
       .catch((error: unknown) => {
         this.parts.logger.error(`Could not replay the events client ${client.id} missed.`, stackOf(error));
-        client.queue.releaseHold(NO_REPLAY);
+        client.queue.releaseHold(this.resetFor(client));
       });
+  }
+
+  /** A client that had a place in the stream it cannot resume from is told to start over. */
+  private resetFor(client: SseClient): SseReplay {
+    const frame = this.parts.resetFrame;
+    return frame && sentLastEventId(client.request) ? { frames: [frame], ids: new Set() } : NO_REPLAY;
   }
 
   private welcome(client: SseClient, missed: SseMissedEvents): void {
@@ -165,7 +173,7 @@ export class ClientLifecycle {
     if (!client.isConnected) return;
     this.connected.next({ client, request: client.request, lastEventId: client.lastEventId, resumed: missed !== undefined });
     // After it, so the groups its handlers joined count.
-    const replay = missed ? this.parts.replay.framesFor(client, missed) : NO_REPLAY;
+    const replay = missed ? this.parts.replay.framesFor(client, missed) : this.resetFor(client);
     this.parts.metrics.replayed(replay.ids.size);
     client.queue.releaseHold(replay);
   }

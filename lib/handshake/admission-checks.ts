@@ -3,21 +3,48 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { acceptsEventStream } from '../http/accept-header.js';
 import { MAX_EVENT_ID_LENGTH } from '../wire/event-serializer.js';
 
+const GET_ONLY: readonly string[] = ['GET'];
+/** RFC 9110's token: what a method may be made of. */
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /**
  * Throws the HttpException Nest should answer with when this request cannot become a stream:
  * before anything is written, so the app's exception filters shape the answer.
  */
-export function assertStreamable(req: IncomingMessage, res: ServerResponse): void {
+export function assertStreamable(req: IncomingMessage, res: ServerResponse, methods: readonly string[]): void {
   if (res.headersSent) {
     throw new Error('SseService.connect() got a response whose headers were already sent; call it before anything writes to the response.');
   }
-  if (req.method !== 'GET') {
-    res.setHeader('Allow', 'GET');
-    throw new HttpException(`An event stream is opened with GET; ${req.method} is not allowed here.`, HttpStatus.METHOD_NOT_ALLOWED);
+  if (!methods.includes(req.method ?? '')) {
+    const allowed = methods.join(', ');
+    res.setHeader('Allow', allowed);
+    throw new HttpException(
+      `This event stream is opened with ${allowed}; ${req.method} is not allowed here.`,
+      HttpStatus.METHOD_NOT_ALLOWED,
+    );
   }
   if (!acceptsEventStream(req.headers.accept)) {
     throw new NotAcceptableException('This route answers with text/event-stream, which the Accept header rules out.');
   }
+}
+
+/** The methods a connect() call accepts, upper-cased; a bad option fails the call, naming it. */
+export function streamMethods(methods: readonly string[] | undefined): readonly string[] {
+  if (methods === undefined) return GET_ONLY;
+  const valid =
+    Array.isArray(methods) && methods.length > 0 && methods.every((method) => typeof method === 'string' && HTTP_TOKEN.test(method));
+  if (!valid) {
+    throw new TypeError(
+      `connect() options.methods must be a non-empty array of HTTP methods, e.g. ['POST']; got ${JSON.stringify(methods)}.`,
+    );
+  }
+  return methods.map((method) => method.toUpperCase());
+}
+
+/** Whether the request carried a Last-Event-ID at all, usable or not: its page had state to resume. */
+export function sentLastEventId(req: IncomingMessage): boolean {
+  const header = req.headers['last-event-id'];
+  return typeof header === 'string' && header.trim() !== '';
 }
 
 /** One longer than any id this module sends was not sent by it: the client starts afresh. */

@@ -8,7 +8,7 @@ import { StreamConnections, turnOf } from '../http/stream-connections.js';
 import { type ClientIds, checkClientId } from '../identity/client-ids.js';
 import type { NoReconnectGate } from '../identity/no-reconnect-gate.js';
 import type { Metrics } from '../support/metrics.js';
-import { assertStreamable } from './admission-checks.js';
+import { assertStreamable, streamMethods } from './admission-checks.js';
 import type { Capacity } from './capacity.js';
 
 export interface SseConnectOptions {
@@ -18,6 +18,12 @@ export interface SseConnectOptions {
    * client reconnects, for `disconnect()` to keep it out.
    */
   clientId?: string;
+  /**
+   * The methods that may open this stream; default `['GET']`. `['POST']` serves fetch-based clients
+   * that start a stream with a request body (a prompt), which Nest has parsed before connect() is
+   * called. Any other method gets 405 with `Allow` naming these.
+   */
+  methods?: readonly string[];
 }
 
 export interface HandshakeParts {
@@ -44,7 +50,7 @@ export class Handshake {
   /** Resolves when the stream has ended, or once the request has been answered otherwise. */
   async admit(request: SseRequest, response: SseResponse, options: SseConnectOptions): Promise<void> {
     const { req, res, takeOver } = toHttpPair(request, response);
-    assertStreamable(req, res);
+    assertStreamable(req, res, streamMethods(options.methods));
     // A connection that pipelines a second stream request is closed (see StreamConnections), and
     // one that closes while its request waits its turn is gone: neither is answered.
     if (!this.connections.claim(req, res) || !(await turnOf(req, res))) {

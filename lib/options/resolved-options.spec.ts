@@ -14,6 +14,7 @@ describe('resolveOptions', () => {
       maxClients: undefined,
       maxClientsRetry: 10_000,
       shutdownFrame: undefined,
+      resetFrame: undefined,
     });
   });
 
@@ -22,7 +23,9 @@ describe('resolveOptions', () => {
       reconnectInterval: 2500,
       keepalive: { interval: 1000, kind: 'event', content: 'ping' },
       shutdownEvent: { type: 'shutdown', data: 'bye' },
+      resetEvent: { type: 'sse:reset', data: '' },
     });
+    expect(resolved.resetFrame?.toString()).toBe('event: sse:reset\ndata: \n\n');
     expect(resolved.retryFrame?.toString()).toBe('retry: 2500\n\n');
     expect(resolved.keepalive?.frame.toString()).toBe('event: ping\ndata: \n\n');
     expect(resolved.shutdownFrame?.toString()).toBe('event: shutdown\ndata: bye\n\n');

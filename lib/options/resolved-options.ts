@@ -19,6 +19,7 @@ export interface ResolvedSseOptions {
   maxClients?: number;
   maxClientsRetry: number;
   shutdownFrame?: Buffer;
+  resetFrame?: Buffer;
 }
 
 /** Validates the options once, at startup, and turns them into ready-to-write frames. */
@@ -34,6 +35,7 @@ export function resolveOptions(options: SseModuleOptions = {}): ResolvedSseOptio
     maxClients: options.maxClients === undefined ? undefined : checkCount(options.maxClients, 'SseModule maxClients'),
     maxClientsRetry: checkDuration(options.maxClientsRetry ?? DEFAULT_MAX_CLIENTS_RETRY, 'SseModule maxClientsRetry'),
     shutdownFrame: options.shutdownEvent === undefined ? undefined : named('shutdownEvent', () => eventFrame(options.shutdownEvent!)),
+    resetFrame: options.resetEvent === undefined ? undefined : named('resetEvent', () => eventFrame(options.resetEvent!)),
   };
 }
 

@@ -52,6 +52,12 @@ export interface SseModuleOptions {
    * so that pages can tell a restart from a lost connection. Default: none.
    */
   shutdownEvent?: SseEvent;
+  /**
+   * Written first to a client that comes back with a Last-Event-ID it cannot be resumed from (the
+   * event log no longer holds it, there is no log, or the log is down), e.g. `{ type: 'sse:reset', data: '' }`,
+   * so that the page refetches its state. A client that comes without Last-Event-ID does not get it. Default: none.
+   */
+  resetEvent?: SseEvent;
 }
 
 /**
