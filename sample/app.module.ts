@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CookieClientIdProvider, SseModule } from 'nestjs-sse';
 import { AdminController } from './admin.controller.js';
+import { AskController } from './ask.controller.js';
 import { cookieSecret } from './cookie-secret.js';
 import { EventsController } from './events.controller.js';
 import { MeController } from './me.controller.js';
@@ -25,7 +26,7 @@ import { TickerService } from './ticker.service.js';
       ...clusterOptions(),
     }),
   ],
-  controllers: [PageController, EventsController, MeController, AdminController],
+  controllers: [PageController, EventsController, MeController, AskController, AdminController],
   providers: [TickerService],
 })
 export class AppModule {}

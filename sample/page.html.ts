@@ -36,6 +36,8 @@ export const PAGE = /* html */ `<!doctype html>
       <input id="group-text" placeholder="Say to the group" size="16"> <button id="say-group">Send</button>
     </form>
     <p>My groups: <span id="my-groups">…</span></p>
+    <form id="ask"><input id="question" placeholder="Ask something (a streamed POST)" size="30"> <button>Ask</button></form>
+    <p id="answer" class="muted"></p>
     <h3>Live events</h3>
     <pre id="log"></pre>
   </section>
@@ -96,6 +98,45 @@ export const PAGE = /* html */ `<!doctype html>
     await post(me('/say'), { text: $('group-text').value, group: $('group').value });
     $('group-text').value = '';
   };
+  // A stream started with POST, read with fetch: it does by hand what EventSource does by itself
+  // (send Last-Event-ID when it retries, honour retry:, stop on 204).
+  async function ask(question) {
+    const conversation = Math.random().toString(36).slice(2, 10);
+    let lastEventId = null, retry = 2000;
+    $('answer').textContent = '';
+    for (;;) {
+      const headers = { 'content-type': 'application/json', accept: 'text/event-stream' };
+      if (lastEventId) headers['last-event-id'] = lastEventId;
+      try {
+        const response = await fetch('/events/ask/' + conversation, { method: 'POST', headers, body: JSON.stringify({ question }) });
+        if (response.status === 204 || !response.ok) return;
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end;
+          while ((end = buffer.search(/\\r?\\n\\r?\\n/)) !== -1) {
+            const frame = { event: 'message', data: [] };
+            for (const line of buffer.slice(0, end).split(/\\r?\\n/)) {
+              const [field, ...rest] = line.split(':');
+              const text = rest.join(':').replace(/^ /, '');
+              if (field === 'id') lastEventId = text;
+              else if (field === 'event') frame.event = text;
+              else if (field === 'data') frame.data.push(text);
+              else if (field === 'retry') retry = Number(text);
+            }
+            buffer = buffer.slice(buffer.slice(end).match(/^\\r?\\n\\r?\\n/)[0].length + end);
+            if (frame.event === 'token') $('answer').textContent += frame.data.join('\\n');
+            if (frame.event === 'done') { reader.cancel(); return; }
+          }
+        }
+      } catch { /* the connection dropped: retry below */ }
+      await new Promise((resolve) => setTimeout(resolve, retry));
+    }
+  }
+  $('ask').onsubmit = (e) => { e.preventDefault(); ask($('question').value); };
   $('refresh').onclick = refresh;
   setInterval(refresh, 5000);
   $('say').onsubmit = async (e) => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { SseService } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
+import { ANSWER } from '../../sample/ask.controller.js';
 import { createApp, PLATFORM } from '../utils/sse-app.js';
 import { delay, waitFor } from '../utils/wait.js';
 
@@ -87,6 +88,11 @@ describe('a real browser against the sample app', () => {
     await page.locator('#log', { hasText: 'chat in room-1: only the room hears this' }).waitFor();
     await page.locator('#leave').click();
     await page.locator('#my-groups', { hasText: /^lobby$/ }).waitFor();
+    // A question streams its answer back on a POST, read by the page's own fetch reader.
+    await page.locator('#question').fill('how?');
+    await page.locator('#ask button').click();
+    await page.locator('#answer', { hasText: ANSWER }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#answer').innerText()).toBe(ANSWER);
 
     // A second tab of the same browser: both are listed on each, and the first ends the second.
     const second = await openTab(url);

@@ -3,9 +3,11 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { EVENT_LOG, type InMemoryEventLog, SseService } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
+import { ANSWER } from '../../sample/ask.controller.js';
 import { cookieOf } from '../utils/recording-providers.js';
 import { type RawStream, StreamPool } from '../utils/raw-stream.js';
 import { createApp } from '../utils/sse-app.js';
+import { openFetchStream } from '../utils/fetch-stream.js';
 import { waitFor } from '../utils/wait.js';
 
 // The sample is what people copy: it must be safe to run where anyone can reach it.
@@ -100,4 +102,27 @@ describe('the sample app, as a stranger would use it', () => {
     for (let n = 0; n < 30; n++) await tab(`t${n}`);
     expect(log.size).toBe(before);
   });
+
+  it('streams an answer to a POST, resumed without a token lost or repeated, and only to the browser that asked', async () => {
+    const { cookie } = await tab('t1');
+    const ask = (headers: Record<string, string> = {}) =>
+      openFetchStream(`${url}/events/ask/c1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie, ...headers },
+        body: JSON.stringify({ question: 'how?' }),
+      });
+    const first = await ask();
+    expect(first.status).toBe(200);
+    await first.until((stream) => stream.events.filter((event) => event.event === 'token').length >= 3, 10_000);
+    first.close();
+    const lastEventId = first.events.at(-1)!.id!;
+    const resumed = await ask({ 'last-event-id': lastEventId });
+    await resumed.until((stream) => stream.events.some((event) => event.event === 'done'), 15_000);
+    const tokens = [...first.events, ...resumed.events].filter((event) => event.event === 'token').map((event) => event.data);
+    expect(tokens.join('')).toBe(ANSWER);
+    expect([...first.events, ...resumed.events].filter((event) => event.event === 'question')).toHaveLength(1);
+
+    const stranger = await fetch(`${url}/events/ask/c1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(stranger.status).toBe(404);
+  }, 30_000);
 });
