@@ -65,6 +65,15 @@ export class CookieClientIdProvider implements ClientIdProvider {
   }
 
   /**
+   * Gives the browser its id cookie now, unless it has a valid one, and returns its id. Called for
+   * the page that opens the streams (see SseClientIdCookieMiddleware), so that the streams a page
+   * opens at once on a first visit all carry one cookie, instead of each getting one of its own.
+   */
+  issueCookie(req: IncomingMessage, res: ServerResponse): string {
+    return this.browserId(req, res);
+  }
+
+  /**
    * Deletes the cookie, so that the browser's next visit is a new client, unless the id was a
    * tab's: the browser's other tabs share the cookie, and would lose their ids with it.
    */

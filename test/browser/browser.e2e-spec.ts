@@ -1,53 +1,32 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { SseService } from '../../lib/index.js';
 import { AppModule } from '../../sample/app.module.js';
 import { ANSWER } from '../../sample/ask.controller.js';
+import { launchChromium } from '../utils/chromium.js';
 import { createApp, PLATFORM } from '../utils/sse-app.js';
 import { delay, waitFor } from '../utils/wait.js';
 
-/** Debian's Chromium (.ci/run installs it); never a downloaded browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** How long the page must stay closed after the 204 to show EventSource gave up for good. */
 const QUIET = 4000;
 
 describe('a real browser against the sample app', () => {
   let browser: BrowserContext;
   let profile: string;
+  let closeBrowser: () => Promise<void>;
   let app: INestApplication;
   /** Status of every /events request the server answered, by the tab that made it, in order. */
   const streams = new Map<string, number[]>();
   const statusesOf = (tab: string) => streams.get(tab) ?? [];
 
   beforeAll(async () => {
-    profile = mkdtempSync(join(tmpdir(), 'nestjs-sse-chromium-'));
-    // A fresh profile each run: nothing cached or remembered from another.
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: FLAGS,
-      viewport: { width: 1100, height: 720 },
-    });
+    ({ context: browser, profile, close: closeBrowser } = await launchChromium());
   });
-  afterAll(async () => {
-    await browser?.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
+  afterAll(() => closeBrowser?.());
   afterEach(() => app?.close());
 
   async function startSample(): Promise<string> {

@@ -221,7 +221,7 @@ describe('streams started with POST', () => {
       body: JSON.stringify({ prompt: 'why is the sky blue?' }),
       openWhenHidden: true,
       fetch: (input, init) => {
-        opened.push((init?.headers as Record<string, string>)['last-event-id']);
+        opened.push(new Headers(init?.headers).get('last-event-id') ?? undefined);
         return fetch(input, init);
       },
       async onopen(response) {
