@@ -15,7 +15,7 @@ const LAYERS: [number, RegExp][] = [
   [1, /^(wire\/|http\/|options\/|client-id\/|no-reconnect\/|event-log\/|backplane\/|redis\/|sse\.providers\.ts$)/],
   [3, /^(handshake\/|cluster\/|clients\/client-lifecycle\.ts$)/],
   [2, /^(identity\/|delivery\/|clients\/)/],
-  [4, /^(sse\.service\.ts|sse\.parts\.ts|sse\.module\.ts|sse\.module-definition\.ts|index\.ts|testing\/|observability\/)/],
+  [4, /^(sse\.service\.ts|sse\.parts\.ts|sse\.module\.ts|sse\.module-definition\.ts|sse\.tokens\.ts|index\.ts|testing\/|observability\/)/],
 ];
 const MAX_LINES = 220;
 

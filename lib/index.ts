@@ -36,3 +36,4 @@ export type {
 export { SseModule } from './sse.module.js';
 export type { SseConnectOptions } from './handshake/handshake.js';
 export { SseService } from './sse.service.js';
+export { getSseProviderToken, getSseServiceToken, InjectSseService } from './sse.tokens.js';

@@ -19,3 +19,9 @@ export const DEFAULT_STORE_TIMEOUT = 1000;
 export const DEFAULT_BACKPLANE_TIMEOUT = 2000;
 /** Long enough for a full instance to drain a little; jittered by ±50% per client. */
 export const DEFAULT_MAX_CLIENTS_RETRY = 10_000;
+
+/** SseModule's options, as forRoot and forRootAsync give them to the service of their module. */
+export const SSE_MODULE_OPTIONS = 'nestjs-sse:MODULE_OPTIONS';
+
+/** The name of a named SseService (SseModule.forRoot({ name })), inside its own module. */
+export const SSE_SERVICE_NAME = 'nestjs-sse:SERVICE_NAME';

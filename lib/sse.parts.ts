@@ -54,11 +54,16 @@ export interface SseParts {
  * Builds the parts of one SseService and fits them together: the one place that knows them all.
  * Each part is given only the parts below it (see CONTRIBUTING.md, Layers).
  */
-export function assembleParts(options: ResolvedSseOptions, { clientIdProvider, store, log, backplane }: SsePorts): SseParts {
+export function assembleParts(options: ResolvedSseOptions, { clientIdProvider, store, log, backplane }: SsePorts, name?: string): SseParts {
   assertImplements(clientIdProvider, CLIENT_ID_PROVIDER, ['acquireClientId', 'releaseClientId']);
   assertImplements(store, NO_RECONNECT_STORE, ['addClientId', 'containsClientId', 'removeClientId']);
   if (log !== null) assertImplements(log, EVENT_LOG, ['append', 'since']);
   if (backplane !== null) assertImplements(backplane, BACKPLANE, ['subscribe', 'publish']);
+  // A named service keeps its messages and events apart from the others' on a shared Redis.
+  if (name !== undefined) {
+    backplane?.forService?.(name);
+    log?.forService?.(name);
+  }
   const logger = new Logger('SseService');
   const timeout = options.storeTimeout;
   const registry = new ClientRegistry();

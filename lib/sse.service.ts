@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit, Optional } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import type { SseBackplane } from './backplane/backplane.interface.js';
 import type { ClientIdProvider } from './client-id/client-id-provider.interface.js';
@@ -14,8 +14,7 @@ import { resolveOptions } from './options/resolved-options.js';
 import type { SseHealth } from './observability/health-check.js';
 import { OpenTelemetryMetrics } from './observability/open-telemetry-metrics.js';
 import type { SseModuleOptions } from './options/sse-module-options.js';
-import { BACKPLANE, CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE } from './sse.constants.js';
-import { SSE_MODULE_OPTIONS } from './sse.module-definition.js';
+import { BACKPLANE, CLIENT_ID_PROVIDER, EVENT_LOG, NO_RECONNECT_STORE, SSE_MODULE_OPTIONS, SSE_SERVICE_NAME } from './sse.constants.js';
 import { assembleParts, type SseParts } from './sse.parts.js';
 import type { SseMetrics } from './support/metrics.js';
 import { retryFrame } from './wire/frames.js';
@@ -42,9 +41,11 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
     @Inject(NO_RECONNECT_STORE) noReconnect: NoReconnectStore,
     @Inject(EVENT_LOG) private readonly log: SseEventLog | null,
     @Inject(BACKPLANE) backplane: SseBackplane | null,
+    /** Set for a named service (SseModule.forRoot({ name })). */
+    @Optional() @Inject(SSE_SERVICE_NAME) private readonly name?: string,
   ) {
     const resolved = resolveOptions(options);
-    this.parts = assembleParts(resolved, { clientIdProvider: clientIds, store: noReconnect, log, backplane });
+    this.parts = assembleParts(resolved, { clientIdProvider: clientIds, store: noReconnect, log, backplane }, name);
     this.shutdownFrame = resolved.shutdownFrame;
     this.clientConnected$ = this.parts.lifecycle.connected$;
     this.clientDisconnected$ = this.parts.lifecycle.disconnected$;
@@ -53,7 +54,7 @@ export class SseService implements OnModuleInit, OnModuleDestroy {
   /** Subscribes to the backplane and follows the log. A Redis that is down delays startup by a few seconds at most. */
   async onModuleInit(): Promise<void> {
     const { connected$, disconnected$ } = this.parts.lifecycle;
-    this.telemetry = await OpenTelemetryMetrics.start({ snapshot: this.parts.metricsNow, connected$, disconnected$ });
+    this.telemetry = await OpenTelemetryMetrics.start({ snapshot: this.parts.metricsNow, connected$, disconnected$, service: this.name });
     await Promise.all([this.parts.cluster?.start(), this.log?.follow?.((event) => this.parts.dispatcher.deliverLogged(event))]);
   }
 

@@ -20,4 +20,10 @@ export interface SseBackplane {
    * of the last publish.
    */
   ping?(options?: SseCallOptions): Promise<void>;
+  /**
+   * Optional: called once, before `subscribe`, by a named SseService (SseModule.forRoot({ name })),
+   * so that a backplane its app shares with other services carries its messages apart from
+   * theirs, e.g. on a channel of its own.
+   */
+  forService?(name: string): void;
 }

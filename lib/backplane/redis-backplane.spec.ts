@@ -53,4 +53,29 @@ describe('RedisBackplane', () => {
   it('says what is missing when it has neither a URL nor a client', () => {
     expect(() => new RedisBackplane({})).toThrow(/RedisBackplane needs a Redis connection: pass \{ url/);
   });
+
+  it('puts a named service on a channel of its own, unless one was given, and serves one service only', async () => {
+    const name = `svc-${randomUUID().slice(0, 8)}`;
+    const listener = createClient({ url: REDIS_URL });
+    await listener.connect();
+    const heard: string[] = [];
+    await listener.subscribe(`nestjs-sse:${name}`, (message) => heard.push(message));
+    const named = new RedisBackplane({ url: REDIS_URL });
+    named.forService(name);
+    expect(() => named.forService('another')).toThrow(
+      `This RedisBackplane already serves the SseService "${name}"; give "another" a RedisBackplane of its own.`,
+    );
+    const given = new RedisBackplane({ url: REDIS_URL, channel: `sse-test:${randomUUID()}` });
+    given.forService(name);
+    await Promise.all([named.subscribe(() => undefined), given.subscribe(() => undefined)]);
+    try {
+      // The listener and the backplane's own subscriber.
+      await expect(named.publish('to the named channel')).resolves.toBe(2);
+      await given.publish('to the given channel');
+      await delay(50);
+      expect(heard).toEqual(['to the named channel']);
+    } finally {
+      await Promise.all([named.onModuleDestroy(), given.onModuleDestroy(), listener.close()]);
+    }
+  });
 });

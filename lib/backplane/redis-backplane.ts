@@ -5,7 +5,7 @@ import { checkRedisSource, type SseRedisConnectionOptions } from '../redis/redis
 import type { SseBackplane } from './backplane.interface.js';
 
 export interface RedisBackplaneOptions extends SseRedisConnectionOptions {
-  /** The pub/sub channel. Instances that share it form one cluster. Default `nestjs-sse`. */
+  /** The pub/sub channel. Instances that share it form one cluster. Default `nestjs-sse`, or `nestjs-sse:<name>` for a named SseService. */
   channel?: string;
 }
 
@@ -17,13 +17,26 @@ const MEANWHILE = 'Events reach only the clients of this instance until it is ba
  * later. Pair it with RedisStreamEventLog so that clients can catch up by reconnecting.
  */
 export class RedisBackplane implements SseBackplane, OnModuleDestroy {
-  private readonly channel: string;
+  private channel: string;
+  private service?: string;
   private publisher?: Promise<ManagedRedisClient>;
   private subscriber?: ManagedRedisClient;
 
   constructor(private readonly options: RedisBackplaneOptions) {
     checkRedisSource(options, 'RedisBackplane');
     this.channel = options.channel ?? 'nestjs-sse';
+  }
+
+  /**
+   * For a named SseService: the channel becomes `<channel>:<name>` unless `channel` was given, so
+   * that services of one app never hear each other. One backplane serves one service.
+   */
+  forService(name: string): void {
+    if (this.service !== undefined && this.service !== name) {
+      throw new Error(`This RedisBackplane already serves the SseService "${this.service}"; give "${name}" a RedisBackplane of its own.`);
+    }
+    this.service = name;
+    if (this.options.channel === undefined) this.channel = `nestjs-sse:${name}`;
   }
 
   /**

@@ -53,4 +53,9 @@ export interface SseEventLog {
    * the last append or read.
    */
   ping?(options?: SseCallOptions): Promise<void>;
+  /**
+   * Optional: called once, before anything is appended, by a named SseService (SseModule.forRoot({ name })),
+   * so that a log its app shares with other services keeps its events apart, e.g. under a key of its own.
+   */
+  forService?(name: string): void;
 }

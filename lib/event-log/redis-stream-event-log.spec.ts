@@ -256,6 +256,27 @@ describe('RedisStreamEventLog', () => {
     expect(() => new RedisStreamEventLog({})).toThrow(/RedisStreamEventLog needs a Redis connection: pass \{ url/);
     expect(() => new RedisStreamEventLog({ url: REDIS_URL, maxEvents: 0 })).toThrow(/maxEvents must be a whole number > 0/);
   });
+
+  it('keeps a named service’s events under a key of its own, unless one was given, and serves one service only', async () => {
+    const name = `svc-${randomUUID().slice(0, 8)}`;
+    const log = new RedisStreamEventLog({ url: REDIS_URL });
+    log.forService(name);
+    expect(() => log.forService('another')).toThrow(
+      `This RedisStreamEventLog already serves the SseService "${name}"; give "another" a log of its own.`,
+    );
+    await log.onModuleInit();
+    const redis = createClient({ url: REDIS_URL });
+    await redis.connect();
+    try {
+      const id = await log.append({ body: 'data: x\n\n', audience: all });
+      await expect(log.since(id)).resolves.toEqual([]);
+      await expect(redis.xLen(`nestjs-sse:events:${name}`)).resolves.toBe(1);
+    } finally {
+      await redis.close();
+      await deleteKey(`nestjs-sse:events:${name}`);
+      await log.onModuleDestroy();
+    }
+  });
 });
 
 async function deleteKey(key: string): Promise<void> {

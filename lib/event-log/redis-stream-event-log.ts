@@ -7,7 +7,7 @@ import type { SseEventLog, SseEventToLog, SseLoggedEvent, SseMissedEvents } from
 import { RedisStreamReplay, STREAM_ID, type StreamEntry, toLoggedEvent } from './redis-stream-replay.js';
 
 export interface RedisStreamEventLogOptions extends SseRedisConnectionOptions {
-  /** The stream's key. Instances that share it share their events. Default `nestjs-sse:events`. */
+  /** The stream's key. Instances that share it share their events. Default `nestjs-sse:events`, or `nestjs-sse:events:<name>` for a named SseService. */
   key?: string;
   /** How many events to keep. Default 10 000. */
   maxEvents?: number;
@@ -28,7 +28,8 @@ const MEANWHILE = 'Events go out without ids and are not logged; clients that re
  * never scanned, so a made-up Last-Event-ID costs one lookup.
  */
 export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleDestroy {
-  private readonly key: string;
+  private key: string;
+  private service?: string;
   private readonly maxEvents: number;
   private readonly maxAge: number | undefined;
   private readonly replay: RedisStreamReplay;
@@ -44,12 +45,28 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
     this.key = options.key ?? 'nestjs-sse:events';
     this.maxEvents = checkCount(options.maxEvents ?? 10_000, 'RedisStreamEventLog maxEvents');
     this.maxAge = options.maxAge === undefined ? undefined : checkDuration(options.maxAge, 'RedisStreamEventLog maxAge');
+    const keyOf = () => this.key;
     const source = {
-      key: this.key,
+      // Read at each use: a named service's key is set after construction (see forService).
+      get key() {
+        return keyOf();
+      },
       hasCallerIds: async (redis: ManagedRedisClient) => (await redis.command(['EXISTS', this.callerIdsKey])) === 1,
       isTooOld: (position: string) => this.isTooOld(position),
     };
     this.replay = new RedisStreamReplay(source, () => this.replayConnection());
+  }
+
+  /**
+   * For a named SseService: the key becomes `nestjs-sse:events:<name>` unless `key` was given, so
+   * that services of one app never replay each other's events. One log serves one service.
+   */
+  forService(name: string): void {
+    if (this.service !== undefined && this.service !== name) {
+      throw new Error(`This RedisStreamEventLog already serves the SseService "${this.service}"; give "${name}" a log of its own.`);
+    }
+    this.service = name;
+    if (this.options.key === undefined) this.key = `nestjs-sse:events:${name}`;
   }
 
   async onModuleInit(): Promise<void> {

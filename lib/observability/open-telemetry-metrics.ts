@@ -9,6 +9,8 @@ export interface MetricSources {
   snapshot(): SseMetrics;
   connected$: RxObservable<SseClientConnectedEvent>;
   disconnected$: RxObservable<SseClientDisconnectedEvent>;
+  /** A named service's name: its points carry `sse.service`, so that services side by side stay apart. */
+  service?: string;
 }
 
 /** Stream durations in seconds: from a second to a working day, as SSE streams last. */
@@ -26,6 +28,8 @@ export class OpenTelemetryMetrics {
   private readonly duration: Histogram;
   private readonly since = new WeakMap<SseClient, number>();
   private readonly subscriptions: Subscription[];
+  /** `sse.service` for a named service; nothing for the unnamed one. */
+  private readonly service: Record<string, string>;
 
   private constructor(
     private readonly meter: Meter,
@@ -45,19 +49,23 @@ export class OpenTelemetryMetrics {
     const written = count('sse.server.bytes.written', 'By', 'Bytes written to event streams.');
     const outages = count('sse.server.dependency.outages', '{outage}', 'Times a dependency became unreachable, by sse.dependency.');
     this.observables = [active, opened, closed, refused, rejected, sent, replayed, written, outages];
+    const service: Record<string, string> = sources.service === undefined ? {} : { 'sse.service': sources.service };
+    this.service = service;
     this.observe = (result) => {
       const metrics = sources.snapshot();
-      result.observe(active, metrics.connectedClients);
-      result.observe(opened, metrics.connects);
-      for (const [reason, value] of Object.entries(metrics.disconnects)) result.observe(closed, value, { 'sse.disconnect.reason': reason });
-      result.observe(refused, metrics.refused);
-      result.observe(rejected, metrics.turnedAway);
-      result.observe(sent, metrics.events);
-      result.observe(replayed, metrics.replayed);
-      result.observe(written, metrics.bytes);
-      result.observe(outages, metrics.outages.store, { 'sse.dependency': 'store' });
-      result.observe(outages, metrics.outages.eventLog, { 'sse.dependency': 'event_log' });
-      result.observe(outages, metrics.outages.backplane, { 'sse.dependency': 'backplane' });
+      const observe = (instrument: Observable, value: number, attributes = {}) =>
+        result.observe(instrument, value, { ...attributes, ...service });
+      observe(active, metrics.connectedClients);
+      observe(opened, metrics.connects);
+      for (const [reason, value] of Object.entries(metrics.disconnects)) observe(closed, value, { 'sse.disconnect.reason': reason });
+      observe(refused, metrics.refused);
+      observe(rejected, metrics.turnedAway);
+      observe(sent, metrics.events);
+      observe(replayed, metrics.replayed);
+      observe(written, metrics.bytes);
+      observe(outages, metrics.outages.store, { 'sse.dependency': 'store' });
+      observe(outages, metrics.outages.eventLog, { 'sse.dependency': 'event_log' });
+      observe(outages, metrics.outages.backplane, { 'sse.dependency': 'backplane' });
     };
     meter.addBatchObservableCallback(this.observe, this.observables);
     this.duration = meter.createHistogram('sse.server.connection.duration', {
@@ -85,6 +93,6 @@ export class OpenTelemetryMetrics {
   private ended(client: SseClient, reason: string): void {
     const start = this.since.get(client);
     if (start === undefined) return;
-    this.duration.record((performance.now() - start) / 1000, { 'sse.disconnect.reason': reason });
+    this.duration.record((performance.now() - start) / 1000, { 'sse.disconnect.reason': reason, ...this.service });
   }
 }

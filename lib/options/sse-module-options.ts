@@ -76,6 +76,12 @@ export type SseProviderDefinition<T> =
 export interface SseModuleExtras {
   /** Register SseModule globally. Default false. */
   isGlobal?: boolean;
+  /**
+   * A service of its own, next to the unnamed one and other named ones: its own clients, options,
+   * providers, metrics and keepalive. Inject it with `@InjectSseService(name)`; its token is
+   * `getSseServiceToken(name)`. With the Redis backplane and log, it uses a channel and key of its own.
+   */
+  name?: string;
   /** Default RandomClientIdProvider. */
   clientIdProvider?: SseProviderDefinition<ClientIdProvider>;
   /** Default NoopNoReconnectStore. */
