@@ -116,6 +116,24 @@ describe('several independent SseServices in one app', () => {
     expect(app.app.get(NO_RECONNECT_STORE)).not.toBe(fake);
   });
 
+  it('registers a named service with forRootAsync too, its options from a factory', async () => {
+    @Module({
+      imports: [
+        SseModule.forRoot({ isGlobal: true, keepalive: false }),
+        SseModule.forRootAsync({ name: ADMIN, useFactory: async () => ({ reconnectInterval: 1234, keepalive: false as const }) }),
+      ],
+      controllers: [FeedsController],
+    })
+    class AsyncFeedsModule {}
+    const { app, admin, ticker } = await start(AsyncFeedsModule);
+    expect(admin).not.toBe(ticker);
+    const [feed] = await streams.open(`${app.url}/admin/events`);
+    const [tick] = await streams.open(`${app.url}/ticker`);
+    await waitFor(() => admin.getClients().length === 1 && ticker.getClients().length === 1);
+    expect(feed!.retries).toEqual([1234]);
+    expect(tick!.retries).toEqual([]);
+  });
+
   it('with one Redis, keeps each service’s messages to its own channel across instances', async () => {
     const suffix = randomUUID().slice(0, 8);
     const planes = () => ({
