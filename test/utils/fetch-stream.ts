@@ -1,4 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { Conditions } from './wait.js';
 
 /** A stream read the way chat UIs read one: fetch, a body reader, and a spec-compliant parser. */
 export interface FetchStream {
@@ -15,27 +16,18 @@ export async function openFetchStream(url: string, init: RequestInit = {}): Prom
   const abort = new AbortController();
   const headers = { accept: 'text/event-stream', ...(init.headers as Record<string, string>) };
   const response = await fetch(url, { ...init, headers, signal: abort.signal });
-  const waiters = new Set<() => void>();
+  const conditions = new Conditions();
   const stream: FetchStream = {
     status: response.status,
     headers: response.headers,
     events: [],
     ended: read(),
     until: (predicate, timeout = 5000) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`Stream condition not met within ${timeout} ms; events: ${JSON.stringify(stream.events)}`));
-        }, timeout);
-        const check = () => {
-          if (!predicate(stream)) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-        check();
-      }),
+      conditions.until(
+        () => predicate(stream),
+        timeout,
+        () => JSON.stringify(stream.events),
+      ),
     close: () => abort.abort(),
   };
   async function read(): Promise<void> {
@@ -44,7 +36,7 @@ export async function openFetchStream(url: string, init: RequestInit = {}): Prom
     try {
       for await (const chunk of response.body ?? []) {
         parser.feed(decoder.decode(chunk, { stream: true }));
-        waiters.forEach((check) => check());
+        conditions.notify();
       }
     } catch {
       // Aborted, or the connection dropped: the stream has ended either way.

@@ -1,5 +1,6 @@
 import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { Conditions } from './wait.js';
 
 export interface RawStream {
   status: number;
@@ -34,8 +35,8 @@ export function openRawStream(
 }
 
 function wrap(res: IncomingMessage, destroy: () => void): RawStream {
-  const waiters = new Set<() => void>();
-  const notify = () => waiters.forEach((check) => check());
+  const conditions = new Conditions();
+  const notify = conditions.notify;
   let body = '';
   const stream: RawStream = {
     status: res.statusCode ?? 0,
@@ -52,20 +53,11 @@ function wrap(res: IncomingMessage, destroy: () => void): RawStream {
       res.on('error', () => resolve());
     }),
     until: (predicate, timeout = 5000) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`Stream condition not met within ${timeout} ms; received: ${JSON.stringify(body)}`));
-        }, timeout);
-        const check = () => {
-          if (!predicate(stream)) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-        check();
-      }),
+      conditions.until(
+        () => predicate(stream),
+        timeout,
+        () => JSON.stringify(body),
+      ),
     close: destroy,
   };
   const parser = createParser({
