@@ -31,7 +31,11 @@ node_bin() {
 # webpack and swc builders of the Nest CLI, each build booted until Nest says it started.
 check_commonjs_loaders() {
   cp "$here/load-check.ts" load-check.ts
-  npx ts-node load-check.ts | tee /dev/stderr | grep -q 'from dist/index.cjs'
+  # Into a variable, not through tee /dev/stderr, which truncates a log file that stderr points to.
+  local loaded
+  loaded="$(npx ts-node load-check.ts)"
+  echo "$loaded"
+  grep -q 'from dist/index.cjs' <<<"$loaded"
   npm install --no-save --no-audit --no-fund --loglevel=error @swc/cli @swc/core
   for builder in webpack swc; do
     rm -rf dist
