@@ -40,10 +40,7 @@ function withService(definition: DynamicModule, extras: SseModuleExtras): Dynami
           { provide: SSE_SERVICE_NAME, useValue: name },
           {
             provide: getSseServiceToken(name),
-            useFactory: (
-              options: SseModuleOptions,
-              ...args: ConstructorParameters<typeof SseService> extends [unknown, ...infer P] ? P : never
-            ) => new SseService(options, ...args),
+            useFactory: (...args: ConstructorParameters<typeof SseService>) => new SseService(...args),
             inject: [SSE_MODULE_OPTIONS, ...PORT_TOKENS.map(token), SSE_SERVICE_NAME],
           },
         ];

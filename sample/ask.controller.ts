@@ -1,14 +1,9 @@
-import { BadRequestException, Body, Controller, Inject, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BadRequestException, Body, Controller, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { CLIENT_ID_PROVIDER, type ClientIdProvider, SseService } from 'nestjs-sse';
 import { filter, firstValueFrom, from, takeUntil } from 'rxjs';
-import { nodeOf } from './http.js';
-
-type Request = IncomingMessage | { raw: IncomingMessage };
-type Response = ServerResponse | { raw: ServerResponse };
+import { clientIdOf, nodeOf, type Request, type Response } from './http.js';
 
 const CONVERSATION = /^[\w-]{1,64}$/;
-const COOKIE = /(?:^|;\s*)sse_client_id=/;
 /** What the sample's stand-in for a model says, a word at a time. */
 export const ANSWER =
   'This answer is streamed to a POST, one token at a time. Cut your connection while it comes: the page ' +
@@ -30,8 +25,7 @@ export class AskController {
   @Post(':conversation')
   async ask(@Param('conversation') conversation: string, @Body() body: { question?: unknown }, @Req() req: Request, @Res() res: Response) {
     if (!CONVERSATION.test(conversation)) throw new BadRequestException('A conversation id is 1 to 64 letters, digits, _ or -.');
-    if (!COOKIE.test(nodeOf(req).headers.cookie ?? '')) throw new NotFoundException('Open the page first: it gives this browser its id.');
-    const browser = (await this.clientIds.acquireClientId(nodeOf(req), nodeOf(res))).split('.')[0];
+    const browser = (await clientIdOf(this.clientIds, req, res, 'Open the page first: it gives this browser its id.')).split('.')[0];
     const clientId = `ask:${browser}:${conversation}`;
     const stream = this.sse.connect(req, res, { methods: ['POST'], clientId });
     const question = String(body?.question ?? '').slice(0, 500);

@@ -13,21 +13,14 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CLIENT_ID_PROVIDER, type ClientIdProvider, SseService } from 'nestjs-sse';
-import { nodeOf } from './http.js';
-
-type Request = IncomingMessage | { raw: IncomingMessage };
-type Response = ServerResponse | { raw: ServerResponse };
+import { clientIdOf, type Request, type Response } from './http.js';
 
 /** A group can hold many clients, but one client only a few groups (the lobby included). */
 const MAX_GROUPS = 8;
 const GROUP = /^[\w-]{1,32}$/;
 /** What CookieClientIdProvider takes as a tab name. */
 const TAB = /^[\w-]{1,64}$/;
-
-/** The cookie CookieClientIdProvider keeps a browser's id in, by default. */
-const COOKIE = /(?:^|;\s*)sse_client_id=/;
 
 /** The group of every tab of one browser: the tabs share its cookie, so the id before the dot. */
 export const browserGroup = (clientId: string) => `browser:${clientId.split('.')[0]}`;
@@ -95,10 +88,8 @@ export class MeController {
     return { disconnected: target };
   }
 
-  /** Only for a browser that has its cookie: asking the provider otherwise would issue a new one. */
   private clientIdOf(req: Request, res: Response): Promise<string> {
-    if (!COOKIE.test(nodeOf(req).headers.cookie ?? '')) throw new NotFoundException('This browser has no stream open yet.');
-    return Promise.resolve(this.clientIds.acquireClientId(nodeOf(req), nodeOf(res)));
+    return clientIdOf(this.clientIds, req, res, 'This browser has no stream open yet.');
   }
 
   private async connectedId(req: Request, res: Response): Promise<string> {

@@ -49,6 +49,8 @@ export class ClientLifecycle {
   private readonly disconnecting = new Map<SseClient, Promise<void>>();
   private readonly queueSettings: QueueSettings;
   private readonly actions: SseClientActions;
+  /** The resetEvent as a replay, made once for every client it goes to. */
+  private readonly reset?: SseReplay;
   private closing = false;
 
   readonly connected$: Observable<SseClientConnectedEvent> = this.connected.asObservable();
@@ -58,6 +60,7 @@ export class ClientLifecycle {
     const { batcher, metrics, maxBufferedBytes, dispatcher } = parts;
     this.queueSettings = { maxBufferedBytes, metrics, schedule: (queue) => batcher.schedule(queue) };
     this.actions = { send: (client, event) => dispatcher.sendTo(client, event), disconnect: (client) => this.disconnect(client) };
+    if (parts.resetFrame) this.reset = { frames: [parts.resetFrame], ids: new Set() };
   }
 
   /** True from app.close() on: new connections are told to retry elsewhere. */
@@ -163,8 +166,7 @@ export class ClientLifecycle {
 
   /** A client that had a place in the stream it cannot resume from is told to start over. */
   private resetFor(client: SseClient): SseReplay {
-    const frame = this.parts.resetFrame;
-    return frame && sentLastEventId(client.request) ? { frames: [frame], ids: new Set() } : NO_REPLAY;
+    return this.reset && sentLastEventId(client.request) ? this.reset : NO_REPLAY;
   }
 
   private welcome(client: SseClient, missed: SseMissedEvents): void {
