@@ -35,5 +35,13 @@ export default {
       testPathIgnorePatterns: ['/bench-smoke/', '/testing-export/', '/nest-start/', '/readme/', '/consumers/'],
       setupFiles: ['<rootDir>/test/utils/platform/fastify.ts'],
     },
+    {
+      ...base,
+      // The core scenarios once more over HTTP/2 with TLS, their clients on one h2 session per origin.
+      displayName: 'fastify-h2',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/{handshake,disconnect,resume,slow-consumers,bad-input,shutdown}/*.e2e-spec.ts'],
+      setupFiles: ['<rootDir>/test/utils/platform/fastify-h2.ts'],
+    },
   ],
 };

@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { type ArgumentsHost, Catch, type INestApplication, Logger, UnauthorizedException } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import { request } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ClientIdProvider, CookieClientIdProvider, InMemoryEventLog, type SseEvent } from '../../lib/index.js';
-import { openRawStream, type RawStream, StreamPool } from '../utils/raw-stream.js';
+import { openRawStream, type RawStream, StreamPool, sendRequest } from '../utils/raw-stream.js';
 import { ControllableStore, cookieOf, RecordingCookieProvider } from '../utils/recording-providers.js';
-import { connectionCount, type SseApp, type SseAppOptions, startSseApp } from '../utils/sse-app.js';
+import { connectionCount, type SseApp, type SseAppOptions, startSseApp, TRANSPORT } from '../utils/sse-app.js';
 import { collect, delay, waitFor } from '../utils/wait.js';
 
 /** Lets a test hold a provider or store call open until it says so. */
@@ -87,13 +86,21 @@ describe('bad input', () => {
       stream.close();
     });
 
-    it('longer than Node takes in headers: 431, and nothing registered', async () => {
-      await start({ sse: { eventLog: new InMemoryEventLog() } });
-      const stream = await openRawStream(`${sseApp.url}/events`, {
+    it('20 KB long: refused by HTTP/1.1 with 431; over h2, which takes 64 KB of headers, never looked up', async () => {
+      const log = new InMemoryEventLog();
+      await start({ sse: { eventLog: log } });
+      const since = jest.spyOn(log, 'since');
+      const stream = await streams.open(`${sseApp.url}/events`, 1, {
         headers: { accept: 'text/event-stream', 'last-event-id': 'x'.repeat(20_000) },
       });
-      expect(stream.status).toBe(431);
-      expect(sseApp.sse.getClients()).toHaveLength(1);
+      if (TRANSPORT === 'h2') {
+        expect(stream[0]!.status).toBe(200);
+        expect(sseApp.sse.getClients().map((client) => client.lastEventId)).toEqual([undefined, undefined]);
+        expect(since).not.toHaveBeenCalled();
+      } else {
+        expect(stream[0]!.status).toBe(431);
+        expect(sseApp.sse.getClients()).toHaveLength(1);
+      }
       await expectBystanderServed();
     });
   });
@@ -136,13 +143,19 @@ describe('bad input', () => {
       }
     });
 
-    it('oversized: 431, and nothing registered', async () => {
+    it('20 KB long: refused by HTTP/1.1 with 431; over h2, which takes 64 KB of headers, a fresh id', async () => {
       await start({ sse: { clientIdProvider: CookieClientIdProvider } });
-      const stream = await openRawStream(`${sseApp.url}/events`, {
+      const [stream] = await streams.open(`${sseApp.url}/events`, 1, {
         headers: { accept: 'text/event-stream', cookie: `sse_client_id=${'a'.repeat(20_000)}` },
       });
-      expect(stream.status).toBe(431);
-      expect(sseApp.sse.getClients()).toHaveLength(1);
+      if (TRANSPORT === 'h2') {
+        expect(stream!.status).toBe(200);
+        expect(stream!.headers['set-cookie']?.[0]).toMatch(/^sse_client_id=[0-9a-f-]{36};/);
+        expect(sseApp.sse.getClients()).toHaveLength(2);
+      } else {
+        expect(stream!.status).toBe(431);
+        expect(sseApp.sse.getClients()).toHaveLength(1);
+      }
       await expectBystanderServed();
     });
   });
@@ -168,8 +181,7 @@ describe('bad input', () => {
       }
       await start({ sse: { clientIdProvider: provider, noReconnectStore: store } });
       const events = [...collect(sseApp.sse.clientConnected$), ...collect(sseApp.sse.clientDisconnected$)];
-      const aborted = request(`${sseApp.url}/events`, { headers: { accept: 'text/event-stream', 'x-hold': '1' } });
-      aborted.on('error', () => undefined).end();
+      const aborted = sendRequest(`${sseApp.url}/events`, { accept: 'text/event-stream', 'x-hold': '1' });
       await held.reached;
       aborted.destroy();
       while ((await connectionCount(sseApp)) > 1) await delay(10);

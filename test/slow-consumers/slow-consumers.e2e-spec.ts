@@ -1,21 +1,38 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { connect, type Socket } from 'node:net';
+import { connect as connectHttp2 } from 'node:http2';
+import { connect as connectTcp } from 'node:net';
 import { openRawStream, type RawStream } from '../utils/raw-stream.js';
-import { connectionCount, type SseApp, startSseApp } from '../utils/sse-app.js';
+import { connectionCount, type SseApp, startSseApp, TRANSPORT } from '../utils/sse-app.js';
 import { collect, delay, waitFor } from '../utils/wait.js';
 
 const CAP = 64 * 1024;
 const EVENT_BYTES = 32 * 1024;
 const EVENTS = 400;
 
-/** A client that sends its request and then never reads a byte, like a stalled browser tab. */
-function stalledClient(url: string): Promise<Socket> {
+interface Stalled {
+  /** Whether the server has cut it: over h2 its stream, over HTTP/1.1 its connection (see connectionCount). */
+  cut(): boolean;
+  destroy(): void;
+}
+
+/**
+ * A client that sends its request and then never reads a byte, like a stalled browser: over
+ * HTTP/1.1 a socket never read; over h2 a paused stream on a session of its own with Node's
+ * 64 KB windows, which then stay shut.
+ */
+async function stalledClient(url: string): Promise<Stalled> {
+  if (TRANSPORT === 'h2') {
+    const session = connectHttp2(url, { rejectUnauthorized: false }).on('error', () => undefined);
+    const stream = session.request({ ':path': '/events', accept: 'text/event-stream' }).on('error', () => undefined);
+    stream.pause();
+    return { cut: () => stream.rstCode !== undefined, destroy: () => session.destroy() };
+  }
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) }, () => {
+    const socket = connectTcp({ host: hostname, port: Number(port) }, () => {
       socket.pause();
       socket.write(`GET /events HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\n\r\n`);
-      resolve(socket);
+      resolve({ cut: () => false, destroy: () => socket.destroy() });
     });
     socket.once('error', reject);
   });
@@ -23,16 +40,16 @@ function stalledClient(url: string): Promise<Socket> {
 
 describe('slow consumers', () => {
   let sseApp: SseApp;
-  const sockets: Socket[] = [];
+  const stalled: Stalled[] = [];
   afterEach(async () => {
-    sockets.splice(0).forEach((socket) => socket.destroy());
+    stalled.splice(0).forEach((client) => client.destroy());
     await sseApp?.close();
   });
 
   it('drops clients that stop reading, while readers that keep up get every event', async () => {
     sseApp = await startSseApp({ sse: { keepalive: false, maxBufferedBytes: CAP } });
     const disconnected = collect(sseApp.sse.clientDisconnected$);
-    for (let i = 0; i < 20; i++) sockets.push(await stalledClient(sseApp.url));
+    for (let i = 0; i < 20; i++) stalled.push(await stalledClient(sseApp.url));
     const readers: RawStream[] = [await openRawStream(`${sseApp.url}/events`), await openRawStream(`${sseApp.url}/events`)];
     await waitFor(() => sseApp.sse.getClients().length === 22);
     const readerIds = sseApp.sse
@@ -58,8 +75,9 @@ describe('slow consumers', () => {
         .map((client) => client.id)
         .sort(),
     ).toEqual([...readerIds].sort());
-    // Their connections are cut on the server's side, which frees what they had not read.
-    await expect(connectionCount(sseApp)).resolves.toBe(2);
+    // Their connections (h2: their streams) are cut on the server's side, which frees what they had not read.
+    if (TRANSPORT === 'h2') await waitFor(() => stalled.every((client) => client.cut()));
+    else await expect(connectionCount(sseApp)).resolves.toBe(2);
     readers.forEach((reader) => reader.close());
   });
 

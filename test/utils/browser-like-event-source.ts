@@ -1,4 +1,7 @@
+import { constants } from 'node:http2';
+import { Readable } from 'node:stream';
 import { EventSource } from 'eventsource';
+import { h2Request, plainHeaders } from './h2-session.js';
 
 export interface BrowserLikeEventSource {
   source: EventSource;
@@ -36,7 +39,7 @@ export function openEventSource(
       if (cookies.size > 0) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
       const target = typeof url === 'function' ? url() : String(input);
       targets.push(target);
-      const response = await fetch(target, { ...init, headers });
+      const response = await (target.startsWith('https:') ? h2Fetch : fetch)(target, { ...init, headers });
       statuses.push(response.status);
       for (const cookie of response.headers.getSetCookie()) storeCookie(cookies, cookie);
       return response;
@@ -52,6 +55,18 @@ export function openEventSource(
     }),
   );
   return { source, statuses, targets, cookies, opened, closedForGood, messages };
+}
+
+/**
+ * What a browser's fetch does against an HTTP/2 server: the request goes on the origin's one
+ * session. Node's own fetch speaks HTTP/1.1 only. Aborting cancels the stream, not the session.
+ */
+async function h2Fetch(url: string, init: { method?: string; headers: Headers; signal?: AbortSignal | null }): Promise<Response> {
+  const { stream, headers } = await h2Request(url, { method: init.method, headers: Object.fromEntries(init.headers) });
+  init.signal?.addEventListener('abort', () => stream.close(constants.NGHTTP2_CANCEL), { once: true });
+  const status = Number(headers[':status']);
+  const body = status === 204 ? null : (Readable.toWeb(stream) as ReadableStream<Uint8Array>);
+  return new Response(body, { status, headers: plainHeaders(headers) });
 }
 
 function storeCookie(cookies: Map<string, string>, header: string): void {

@@ -1,5 +1,8 @@
-import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { connect, constants } from 'node:http2';
+import type { Readable } from 'node:stream';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { h2Request } from './h2-session.js';
 import { Conditions } from './wait.js';
 
 export interface RawStream {
@@ -22,25 +25,50 @@ export interface RawStreamOptions {
   headers?: Record<string, string>;
 }
 
-/** A plain HTTP client for the stream, parsing what arrives with a spec-compliant parser. */
-export function openRawStream(
+/**
+ * A plain HTTP client for the stream, parsing what arrives with a spec-compliant parser. An
+ * https URL is an HTTP/2 server (test/utils/sse-app.ts): the stream is then one of the origin's
+ * shared session, and `close()` cancels that stream only.
+ */
+export async function openRawStream(
   url: string,
   { method = 'GET', headers = { accept: 'text/event-stream' } }: RawStreamOptions = {},
 ): Promise<RawStream> {
+  if (url.startsWith('https:')) {
+    const { stream, headers: h2Headers } = await h2Request(url, { method, headers });
+    const { ':status': status, ...plain } = h2Headers;
+    return wrap(stream, Number(status), plain, () => stream.close(constants.NGHTTP2_CANCEL));
+  }
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (res) => resolve(wrap(res, () => req.destroy())));
+    const req = request(url, { method, headers }, (res) => resolve(wrap(res, res.statusCode ?? 0, res.headers, () => req.destroy())));
     req.on('error', reject);
     req.end();
   });
 }
 
-function wrap(res: IncomingMessage, destroy: () => void): RawStream {
+/**
+ * A request sent on a connection of its own, whose response is never read: `destroy()` drops the
+ * connection, as a browser closing its tab mid-handshake does (over h2, the session with it).
+ */
+export function sendRequest(url: string, headers: Record<string, string>): { destroy(): void } {
+  if (!url.startsWith('https:')) {
+    const req = request(url, { headers });
+    req.on('error', () => undefined).end();
+    return { destroy: () => req.destroy() };
+  }
+  const { origin, pathname } = new URL(url);
+  const session = connect(origin, { rejectUnauthorized: false }).on('error', () => undefined);
+  session.request({ ':path': pathname, ...headers }).on('error', () => undefined);
+  return { destroy: () => session.destroy() };
+}
+
+function wrap(res: Readable, status: number, headers: IncomingHttpHeaders, destroy: () => void): RawStream {
   const conditions = new Conditions();
   const notify = conditions.notify;
   let body = '';
   const stream: RawStream = {
-    status: res.statusCode ?? 0,
-    headers: res.headers,
+    status,
+    headers,
     get body() {
       return body;
     },

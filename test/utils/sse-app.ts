@@ -43,8 +43,14 @@ export interface SseAppOptions {
 /** `npm test` runs the e2e scenarios twice: on Express, and with SSE_PLATFORM=fastify on Fastify (see jest.config.js). */
 export const PLATFORM = process.env.SSE_PLATFORM === 'fastify' ? 'fastify' : 'express';
 
+/**
+ * The fastify-h2 project (SSE_TRANSPORT=h2) runs the core scenarios again over HTTP/2 with TLS:
+ * every app is then an h2 one, and the test clients open https URLs on one session per origin.
+ */
+export const TRANSPORT = process.env.SSE_TRANSPORT === 'h2' ? 'h2' : 'http1';
+
 /** The application on the platform under test; closing it does not wait for open test streams. */
-export function createApp(moduleRef: TestingModule, { http2 = false } = {}): INestApplication {
+export function createApp(moduleRef: TestingModule, { http2 = TRANSPORT === 'h2' } = {}): INestApplication {
   if (http2) {
     if (PLATFORM !== 'fastify') throw new Error("HTTP/2 tests run on Fastify only: Nest's Express adapter cannot serve h2.");
     const adapter = new FastifyAdapter({ http2: true, https: throwawayCertificate(), forceCloseConnections: true });
@@ -62,10 +68,11 @@ export async function startSseApp(options: SseAppOptions = {}): Promise<SseApp> 
   });
   if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
-  const app = createApp(moduleRef, { http2: options.http2 });
+  const http2 = options.http2 ?? TRANSPORT === 'h2';
+  const app = createApp(moduleRef, { http2 });
   options.configure?.(app);
   await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace(/^http:/, options.http2 ? 'https:' : 'http:');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace(/^http:/, http2 ? 'https:' : 'http:');
   return { app, sse: app.get(SseService), url, close: () => app.close() };
 }
 

@@ -1,0 +1,2 @@
+process.env.SSE_PLATFORM = 'fastify';
+process.env.SSE_TRANSPORT = 'h2';
