@@ -20,6 +20,14 @@ export const DEFAULT_BACKPLANE_TIMEOUT = 2000;
 /** Long enough for a full instance to drain a little; jittered by ±50% per client. */
 export const DEFAULT_MAX_CLIENTS_RETRY = 10_000;
 
+/**
+ * Over how long (ms) the clients of an instance that shuts down reconnect: a few seconds spreads a
+ * deploy's reconnects without keeping browsers away for long.
+ */
+export const DEFAULT_DRAIN_WINDOW = 5000;
+/** The most a stream ended for its age or its credential waits before it reconnects, drawn per stream. */
+export const EXPIRED_RETRY_WINDOW = 1000;
+
 /** SseModule's options, as forRoot and forRootAsync give them to the service of their module. */
 export const SSE_MODULE_OPTIONS = 'nestjs-sse:MODULE_OPTIONS';
 

@@ -80,9 +80,10 @@ export function assembleParts(options: ResolvedSseOptions, { clientIdProvider, s
   const batcher = new WriteBatcher();
   const { maxBufferedBytes } = options;
   const lifecycleParts = { registry, clientIds, gate, replay, dispatcher, keepalive, reconnectInterval, batcher, metrics, logger };
-  const lifecycle = new ClientLifecycle({ ...lifecycleParts, maxBufferedBytes, resetFrame: options.resetFrame });
+  const { resetFrame, drainWindow, maxConnectionAge } = options;
+  const lifecycle = new ClientLifecycle({ ...lifecycleParts, maxBufferedBytes, resetFrame, drainWindow, maxConnectionAge });
   const capacity = new Capacity(options.maxClients, options.maxClientsRetry, registry, logger);
-  const handshake = new Handshake({ clientIds, gate, capacity, lifecycle, reconnectInterval, metrics, logger });
+  const handshake = new Handshake({ clientIds, gate, capacity, lifecycle, metrics, logger });
   const node = new ClusterNode(registry, dispatcher, reconnectInterval, lifecycle);
   const cluster = backplane === null ? undefined : new ClusterBus(backplane, node, options.backplaneTimeout);
   const outages = { store: gate.outage, eventLog: logOutage, backplane: cluster?.outage };

@@ -68,14 +68,41 @@ describe('ClientLifecycle', () => {
     expect(received().indexOf('data: missed')).toBeLessThan(received().indexOf('data: welcome back'));
   });
 
-  it('shuts down after the disconnects under way, with a farewell last on every stream', async () => {
-    const parts = partsFor();
+  it('shuts down after the disconnects under way: a farewell last on every stream, then a retry within the drain window', async () => {
+    const parts = partsFor({ drainWindow: 2000 });
     const streams = await Promise.all(['a', 'b'].map((id) => request(id)));
     for (const [i, { req, res }] of streams.entries()) void parts.lifecycle.open(`c${i}`, req, res);
     await parts.lifecycle.shutdown(Promise.resolve(), Buffer.from('event: bye\ndata: \n\n'));
     await Promise.all(streams.map(({ ended }) => ended));
-    expect(streams.map(({ received }) => received())).toEqual(['event: bye\ndata: \n\n', 'event: bye\ndata: \n\n']);
+    for (const { received } of streams) {
+      const [, retry] = /^event: bye\ndata: \n\nretry: (\d+)\n\n$/.exec(received()) ?? [];
+      expect(Number(retry)).toBeGreaterThanOrEqual(0);
+      expect(Number(retry)).toBeLessThan(2000);
+    }
     expect(parts.lifecycle.shuttingDown).toBe(true);
     expect(parts.registry.size).toBe(0);
+  });
+
+  it('leaves the clients their own retry delay with drainWindow 0', async () => {
+    const parts = partsFor({ drainWindow: 0 });
+    const { req, res, ended, received } = await request('a');
+    void parts.lifecycle.open('a', req, res);
+    await parts.lifecycle.shutdown(Promise.resolve(), undefined);
+    await ended;
+    expect(received()).toBe('');
+    expect(parts.lifecycle.drainFrame()).toBeUndefined();
+  });
+
+  it('ends a stream when its credential expires: a short retry, reason expired, and the id released', async () => {
+    const ids = new HeaderClientIds();
+    const parts = partsFor({}, { clientIdProvider: ids });
+    const disconnected = collect(parts.lifecycle.disconnected$);
+    const { req, res, ended, received } = await request('a');
+    void parts.lifecycle.open('a', req, res, Date.now() + 150);
+    await ended;
+    expect(received()).toMatch(/^retry: \d{1,3}\n\n$/);
+    expect(disconnected.map(({ reason }) => reason)).toEqual(['expired']);
+    await waitFor(() => ids.released.length === 1);
+    expect(ids.released).toEqual(['a']);
   });
 });

@@ -14,6 +14,8 @@ import type { ClientIds } from '../identity/client-ids.js';
 import type { NoReconnectGate } from '../identity/no-reconnect-gate.js';
 import { stackOf } from '../support/error-text.js';
 import type { Metrics } from '../support/metrics.js';
+import { EXPIRED_RETRY_WINDOW } from '../sse.constants.js';
+import { retryFrame } from '../wire/frames.js';
 import { isThenable } from '../support/timeout.js';
 import type { SseClientConnectedEvent, SseClientDisconnectedEvent } from './client-events.js';
 import { ClientQueue, type QueueSettings } from './client-queue.js';
@@ -21,6 +23,7 @@ import type { ClientRegistry } from './client-registry.js';
 import type { SseDisconnectReason } from '../support/disconnect-reason.js';
 import { NO_REPLAY, type SseReplay } from './replay-hold.js';
 import { SseClient, type SseClientActions } from './sse-client.js';
+import { StreamDeadlines } from './stream-deadlines.js';
 
 export interface ClientLifecycleParts {
   registry: ClientRegistry;
@@ -36,7 +39,13 @@ export interface ClientLifecycleParts {
   maxBufferedBytes: number;
   /** The resetEvent option's frame: first on a stream whose Last-Event-ID cannot be resumed from. */
   resetFrame?: Buffer;
+  /** ms over which the clients reconnect after shutdown; 0 leaves their own delay. */
+  drainWindow: number;
+  maxConnectionAge?: number;
 }
+
+/** A `retry:` drawn uniformly from [0, window), so that the clients given one do not come back together. */
+const retryWithin = (window: number): Buffer => retryFrame(Math.floor(Math.random() * window));
 
 /**
  * A client from the stream's first byte to its last: opened (replacing one with its id, resumed
@@ -51,6 +60,7 @@ export class ClientLifecycle {
   private readonly actions: SseClientActions;
   /** The resetEvent as a replay, made once for every client it goes to. */
   private readonly reset?: SseReplay;
+  private readonly deadlines: StreamDeadlines<SseClient>;
   private closing = false;
 
   readonly connected$: Observable<SseClientConnectedEvent> = this.connected.asObservable();
@@ -61,6 +71,7 @@ export class ClientLifecycle {
     this.queueSettings = { maxBufferedBytes, metrics, schedule: (queue) => batcher.schedule(queue) };
     this.actions = { send: (client, event) => dispatcher.sendTo(client, event), disconnect: (client) => this.disconnect(client) };
     if (parts.resetFrame) this.reset = { frames: [parts.resetFrame], ids: new Set() };
+    this.deadlines = new StreamDeadlines(parts.maxConnectionAge, (client) => this.expire(client));
   }
 
   /** True from app.close() on: new connections are told to retry elsewhere. */
@@ -68,8 +79,13 @@ export class ClientLifecycle {
     return this.closing;
   }
 
-  /** Registers the stream and starts its replay; resolves when the stream ends. */
-  open(clientId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** What a connection arriving during shutdown is told: when to come back, within the drain window. */
+  drainFrame(): Buffer | undefined {
+    return this.parts.drainWindow > 0 ? retryWithin(this.parts.drainWindow) : this.parts.reconnectInterval.frame;
+  }
+
+  /** Registers the stream, until `expiresAt` (epoch ms) at the latest, and starts its replay; resolves when the stream ends. */
+  open(clientId: string, req: IncomingMessage, res: ServerResponse, expiresAt?: number): Promise<void> {
     const { registry, metrics, logger, keepalive } = this.parts;
     const previous = registry.get(clientId);
     if (previous) this.end(previous, 'replaced');
@@ -79,6 +95,7 @@ export class ClientLifecycle {
     const queue = new ClientQueue(res, createStreamWriter(res), this.queueSettings, () => this.end(client, 'slow'));
     client = new SseClient(clientId, req, readLastEventId(req), res, queue, this.actions);
     registry.add(client);
+    this.deadlines.track(client, expiresAt);
     metrics.connected();
     logger.debug(`Client ${clientId} connected; ${registry.size} here.`);
     const ended = watchClose(req, res, () => this.end(client, 'client'));
@@ -99,8 +116,10 @@ export class ClientLifecycle {
     const welcomed = !replay.resuming.has(client);
     replay.resuming.delete(client);
     registry.remove(client);
+    this.deadlines.forget(client);
     if (registry.size === 0) this.parts.keepalive.stop();
-    if (leaving || reason === 'shutdown') void this.parts.clientIds.release(client.id, client.request, client.response);
+    if (leaving || reason === 'shutdown' || reason === 'expired')
+      void this.parts.clientIds.release(client.id, client.request, client.response);
     metrics.disconnected(reason);
     logger.debug(`Client ${client.id} disconnected (${reason}); ${registry.size} here.`);
     if (welcomed) this.disconnected.next({ client, request: client.request, lastEventId: client.lastEventId, reason });
@@ -125,18 +144,28 @@ export class ClientLifecycle {
 
   /**
    * Ends every stream, after the disconnects under way have stored their ids and `drained` (the
-   * sends under way) has settled, with `farewell` as the last frame of each when there is one.
+   * sends under way) has settled: `farewell` last when there is one, then a retry within the drain
+   * window. It does not wait for the window; the reconnects spread over it.
    */
   async shutdown(drained: Promise<unknown>, farewell: Buffer | undefined): Promise<void> {
     this.closing = true;
     await Promise.allSettled([...this.disconnecting.values(), drained]);
+    const { drainWindow } = this.parts;
     for (const client of [...this.parts.registry.values()]) {
       if (farewell) client.queue.enqueueLast(farewell);
+      if (drainWindow > 0) client.queue.enqueueLast(retryWithin(drainWindow));
       this.end(client, 'shutdown');
     }
     this.parts.keepalive.stop();
+    this.deadlines.stop();
     this.connected.complete();
     this.disconnected.complete();
+  }
+
+  /** Past its age or its credential: told to come back soon (not refused), and ended. */
+  private expire(client: SseClient): void {
+    client.queue.enqueueLast(retryWithin(EXPIRED_RETRY_WINDOW));
+    this.end(client, 'expired');
   }
 
   private async rememberThenEnd(client: SseClient): Promise<void> {

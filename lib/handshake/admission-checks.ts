@@ -41,6 +41,18 @@ export function streamMethods(methods: readonly string[] | undefined): readonly 
   return methods.map((method) => method.toUpperCase());
 }
 
+/** connect()'s expiresAt as epoch ms; a value that is not a time fails the call, naming it. */
+export function expiryOf(expiresAt: Date | number | undefined): number | undefined {
+  if (expiresAt === undefined) return undefined;
+  const at = expiresAt instanceof Date ? expiresAt.getTime() : expiresAt;
+  if (typeof at !== 'number' || !Number.isFinite(at)) {
+    throw new TypeError(
+      `connect() options.expiresAt must be a Date or epoch milliseconds (e.g. a JWT's exp * 1000); got ${String(expiresAt)}.`,
+    );
+  }
+  return at;
+}
+
 /** Whether the request carried a Last-Event-ID at all, usable or not: its page had state to resume. */
 export function sentLastEventId(req: IncomingMessage): boolean {
   const header = req.headers['last-event-id'];

@@ -68,6 +68,26 @@ describe('Handshake', () => {
     expect(parts.metricsNow().turnedAway).toBe(2);
   });
 
+  it.each([
+    [2000, /^retry: (\d+)\n\n$/],
+    [0, /^$/],
+  ])('tells a connection that arrives during shutdown (drainWindow %d) to come back within the window', async (drainWindow, frame) => {
+    const parts = partsFor({ drainWindow }, { clientIdProvider: new HeaderClientIds() });
+    await parts.lifecycle.shutdown(Promise.resolve(), undefined);
+    const retries = new Set<number>();
+    for (const id of ['a', 'b', 'c', 'd']) {
+      const late = await open(id);
+      await parts.handshake.admit(late.req, late.res, {});
+      await late.ended;
+      expect(await late.status()).toBe(200);
+      const [, retry] = frame.exec(late.received()) ?? ['', 'missing'];
+      if (drainWindow > 0) expect(Number(retry)).toBeLessThan(drainWindow);
+      retries.add(Number(retry));
+    }
+    expect(parts.registry.size).toBe(0);
+    if (drainWindow > 0) expect(retries.size).toBeGreaterThan(1);
+  });
+
   it('releases the id of a request that left while the store was asked, and registers nothing', async () => {
     let answer!: (refused: boolean) => void;
     const store = new InMemoryNoReconnectStore();

@@ -1,14 +1,13 @@
 import type { Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClientLifecycle } from '../clients/client-lifecycle.js';
-import type { ReconnectInterval } from '../delivery/reconnect-interval.js';
 import { isGone, type SseRequest, type SseResponse, toHttpPair } from '../http/http-pair.js';
 import { writeNoContent, writeStreamHead } from '../http/responses.js';
 import { StreamConnections, turnOf } from '../http/stream-connections.js';
 import { type ClientIds, checkClientId } from '../identity/client-ids.js';
 import type { NoReconnectGate } from '../identity/no-reconnect-gate.js';
 import type { Metrics } from '../support/metrics.js';
-import { assertStreamable, streamMethods } from './admission-checks.js';
+import { assertStreamable, expiryOf, streamMethods } from './admission-checks.js';
 import type { Capacity } from './capacity.js';
 
 export interface SseConnectOptions {
@@ -24,6 +23,12 @@ export interface SseConnectOptions {
    * called. Any other method gets 405 with `Allow` naming these.
    */
   methods?: readonly string[];
+  /**
+   * When the credential that opened the stream expires (a Date, or epoch ms such as a JWT's
+   * `exp * 1000`): the stream ends then, with reason `'expired'` and a short retry, so that the
+   * reconnect goes through the guard again. Default: never.
+   */
+  expiresAt?: Date | number;
 }
 
 export interface HandshakeParts {
@@ -31,7 +36,6 @@ export interface HandshakeParts {
   gate: NoReconnectGate;
   capacity: Capacity;
   lifecycle: ClientLifecycle;
-  reconnectInterval: ReconnectInterval;
   metrics: Metrics;
   logger: Logger;
 }
@@ -51,6 +55,7 @@ export class Handshake {
   async admit(request: SseRequest, response: SseResponse, options: SseConnectOptions): Promise<void> {
     const { req, res, takeOver } = toHttpPair(request, response);
     assertStreamable(req, res, streamMethods(options.methods));
+    const expiresAt = expiryOf(options.expiresAt);
     // A connection that pipelines a second stream request is closed (see StreamConnections), and
     // one that closes while its request waits its turn is gone: neither is answered.
     if (!this.connections.claim(req, res) || !(await turnOf(req, res))) {
@@ -65,10 +70,10 @@ export class Handshake {
     if (!refused && isGone(res)) return clientIds.release(clientId, req, res);
     takeOver();
     if (refused) return this.refuse(clientId, req, res);
-    if (lifecycle.shuttingDown) return this.turnAway(clientId, req, res, this.parts.reconnectInterval.frame);
+    if (lifecycle.shuttingDown) return this.turnAway(clientId, req, res, lifecycle.drainFrame());
     if (!capacity.hasRoomFor(clientId)) return this.turnAway(clientId, req, res, capacity.turnedAway());
     capacity.admitted();
-    return lifecycle.open(clientId, req, res);
+    return lifecycle.open(clientId, req, res, expiresAt);
   }
 
   /** 204 No Content: EventSource stops for good. The id is used up, so the browser's next visit is a new client. */

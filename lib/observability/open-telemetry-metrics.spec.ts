@@ -12,7 +12,7 @@ const { provider, scrape } = installMeterProvider();
 const counters: SseMetrics = {
   connectedClients: 2,
   connects: 5,
-  disconnects: { client: 1, server: 1, replaced: 1, shutdown: 0, slow: 0 },
+  disconnects: { client: 1, server: 1, replaced: 1, shutdown: 0, slow: 0, expired: 0 },
   refused: 1,
   turnedAway: 3,
   events: 40,

@@ -15,7 +15,10 @@ describe('resolveOptions', () => {
       maxClientsRetry: 10_000,
       shutdownFrame: undefined,
       resetFrame: undefined,
+      drainWindow: 5000,
+      maxConnectionAge: undefined,
     });
+    expect(resolveOptions({ drainWindow: 0, maxConnectionAge: 3_600_000 })).toMatchObject({ drainWindow: 0, maxConnectionAge: 3_600_000 });
   });
 
   it('turns what is written into frames once, at startup', () => {
@@ -42,6 +45,8 @@ describe('resolveOptions', () => {
     [{ keepalive: { kind: 'ping' as 'event' } }, `SseModule keepalive.kind must be 'comment' or 'event'; got "ping".`],
     [{ reconnectInterval: -1 }, 'SseModule reconnectInterval: SSE retry must be a whole number of milliseconds >= 0; got -1.'],
     [{ shutdownEvent: { type: 'a\nb', data: 'x' } }, /^SseModule shutdownEvent: /],
+    [{ drainWindow: -1 }, 'SseModule drainWindow must be a whole number of milliseconds >= 0; got -1.'],
+    [{ maxConnectionAge: 0 }, 'SseModule maxConnectionAge must be a whole number of milliseconds > 0; got 0.'],
   ])('names the option that is wrong: %j', (options, message) => {
     expect(() => resolveOptions(options)).toThrow(message);
   });

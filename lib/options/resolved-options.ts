@@ -1,5 +1,6 @@
 import {
   DEFAULT_BACKPLANE_TIMEOUT,
+  DEFAULT_DRAIN_WINDOW,
   DEFAULT_KEEPALIVE_INTERVAL,
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_MAX_CLIENTS_RETRY,
@@ -20,6 +21,8 @@ export interface ResolvedSseOptions {
   maxClientsRetry: number;
   shutdownFrame?: Buffer;
   resetFrame?: Buffer;
+  drainWindow: number;
+  maxConnectionAge?: number;
 }
 
 /** Validates the options once, at startup, and turns them into ready-to-write frames. */
@@ -36,6 +39,9 @@ export function resolveOptions(options: SseModuleOptions = {}): ResolvedSseOptio
     maxClientsRetry: checkDuration(options.maxClientsRetry ?? DEFAULT_MAX_CLIENTS_RETRY, 'SseModule maxClientsRetry'),
     shutdownFrame: options.shutdownEvent === undefined ? undefined : named('shutdownEvent', () => eventFrame(options.shutdownEvent!)),
     resetFrame: options.resetEvent === undefined ? undefined : named('resetEvent', () => eventFrame(options.resetEvent!)),
+    drainWindow: checkDuration(options.drainWindow ?? DEFAULT_DRAIN_WINDOW, 'SseModule drainWindow', { allowZero: true }),
+    maxConnectionAge:
+      options.maxConnectionAge === undefined ? undefined : checkDuration(options.maxConnectionAge, 'SseModule maxConnectionAge'),
   };
 }
 

@@ -53,6 +53,19 @@ export interface SseModuleOptions {
    */
   shutdownEvent?: SseEvent;
   /**
+   * Over how long (ms) the clients reconnect after `app.close()`: each stream is told to retry after a
+   * delay drawn uniformly from this window, then ended at once, so that a deploy's reconnects are
+   * spread rather than all at the same moment. Default 5000; 0 leaves the browsers' own retry delay.
+   */
+  drainWindow?: number;
+  /**
+   * Ends a stream this many ms after it opened (jittered by ±10% per stream) with a short retry and
+   * reason `'expired'`, without blocking its id: the browser reconnects through the guards again and
+   * resumes from the event log. Rebalances clients after a scale-up and bounds how long a revoked
+   * login keeps its stream. Default: no limit.
+   */
+  maxConnectionAge?: number;
+  /**
    * Written first to a client that comes back with a Last-Event-ID it cannot be resumed from (the
    * event log no longer holds it, there is no log, or the log is down), e.g. `{ type: 'sse:reset', data: '' }`,
    * so that the page refetches its state. A client that comes without Last-Event-ID does not get it. Default: none.

@@ -40,7 +40,14 @@ export class Metrics {
   private events = 0;
   private bytes = 0;
   private replays = 0;
-  private readonly disconnects: Record<SseDisconnectReason, number> = { client: 0, server: 0, replaced: 0, shutdown: 0, slow: 0 };
+  private readonly disconnects: Record<SseDisconnectReason, number> = {
+    client: 0,
+    server: 0,
+    replaced: 0,
+    shutdown: 0,
+    slow: 0,
+    expired: 0,
+  };
 
   connected(): void {
     this.connects++;

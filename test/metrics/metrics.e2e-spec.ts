@@ -44,7 +44,7 @@ describe('metrics and logging', () => {
     expect(sseApp.sse.getMetrics()).toEqual({
       connectedClients: 0,
       connects: 2,
-      disconnects: { client: 1, server: 1, replaced: 0, shutdown: 0, slow: 0 },
+      disconnects: { client: 1, server: 1, replaced: 0, shutdown: 0, slow: 0, expired: 0 },
       refused: 1,
       turnedAway: 1,
       events: 4,
