@@ -1,8 +1,12 @@
-import { get, type IncomingMessage } from 'node:http';
+import { get, type IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 
 const LFLF = Buffer.from('\n\n');
 
-/** One open stream, counting complete frames (each ends with a blank line). */
+/**
+ * One open stream, counting complete frames (each ends with a blank line): a response, or a raw
+ * socket, whose HTTP head and chunk sizes hold no blank line.
+ */
 export class CountingStream {
   frames = 0;
   private lastByte = 0;
@@ -12,14 +16,14 @@ export class CountingStream {
   /** Resolves when the server ends the stream or the connection closes. */
   readonly ended: Promise<void>;
 
-  constructor(private readonly response: IncomingMessage) {
+  constructor(private readonly response: Readable & { headers?: IncomingHttpHeaders }) {
     response.on('data', (chunk: Buffer) => this.count(chunk));
     this.ended = new Promise((resolve) => response.once('close', resolve));
   }
 
   /** The `name=value` pair of the first cookie the server set on this stream. */
   get cookie(): string | undefined {
-    return this.response.headers['set-cookie']?.[0]?.split(';')[0];
+    return this.response.headers?.['set-cookie']?.[0]?.split(';')[0];
   }
 
   /** Calls `done` once `extra` more frames than now have arrived. */

@@ -8,17 +8,19 @@ export const SERVERS = {
   'better-sse': 'better-sse channel (Express)',
 } as const;
 export type ServerName = keyof typeof SERVERS;
+/** Servers of a bench of their own, not in the fan-out comparison. */
+export type ServerScript = ServerName | 'storm';
 
 /** One bench server in its own process, on an ephemeral loopback port. */
 export class ServerProcess {
   private constructor(
-    readonly name: ServerName,
+    readonly name: ServerScript,
     readonly port: number,
     private readonly child: ChildProcess,
   ) {}
 
   /** `env` configures the server, e.g. SSE_STORE for this module's. */
-  static start(name: ServerName, env: Record<string, string> = {}): Promise<ServerProcess> {
+  static start(name: ServerScript, env: Record<string, string> = {}): Promise<ServerProcess> {
     const script = fileURLToPath(new URL(`./servers/${name}.js`, import.meta.url));
     const child = spawn(process.execPath, ['--expose-gc', script], {
       env: { ...process.env, ...env, PORT: '0' },

@@ -41,7 +41,9 @@ export class Dispatcher {
   /** To one client of this instance, logged for it as `{ kind: 'client' }`. */
   sendTo(client: SseClient, event: SseEvent): Promise<void> {
     return this.sequencer.run(this.encoder.encode(event, { kind: 'client', clientId: client.id }), ({ frame, id, deliveredByLog }) => {
-      if (!deliveredByLog) client.queue.enqueue(frame, id);
+      if (deliveredByLog) return;
+      this.replay.delivered();
+      client.queue.enqueue(frame, id);
     });
   }
 
@@ -60,6 +62,7 @@ export class Dispatcher {
 
   /** Queues the frame for the audience's clients here, and holds it for those being resumed. */
   deliver(audience: SseEventAudience, { frame, id }: Encoded, filter?: SseClientFilter): void {
+    this.replay.delivered();
     if (audience.kind === 'client') {
       this.registry.get(audience.clientId)?.queue.enqueue(frame, id);
       return;

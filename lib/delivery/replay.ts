@@ -7,6 +7,7 @@ import type { OutageLog } from '../support/outage-log.js';
 import { isThenable } from '../support/timeout.js';
 import { loggedFrame } from '../wire/frames.js';
 import { reaches } from './audience.js';
+import { SharedReads } from './shared-reads.js';
 
 /**
  * What resuming clients missed: read from the event log, turned into frames once however many
@@ -17,6 +18,7 @@ export class Replay {
   readonly resuming = new Set<SseClient>();
   private readonly frames = new WeakMap<SseLoggedEvent, Buffer>();
   private readonly shared = new WeakMap<readonly SseLoggedEvent[], SseReplay | null>();
+  private readonly reads = new SharedReads();
 
   constructor(
     private readonly log: SseEventLog | null,
@@ -26,10 +28,19 @@ export class Replay {
     private readonly registry: ClientRegistry,
   ) {}
 
-  /** Never rejects: a log that cannot answer means nothing can be replayed. */
+  /** Never rejects: a log that cannot answer means nothing can be replayed. Clients resuming alike share one read. */
   read(lastEventId: string | undefined): SseMissedEvents | Promise<SseMissedEvents> {
     const log = this.log;
     if (!log || lastEventId === undefined) return undefined;
+    return this.reads.get(lastEventId, () => this.readLog(log, lastEventId));
+  }
+
+  /** Events went out to clients: a client that registers from now on needs a read made after them. */
+  delivered(): void {
+    this.reads.delivered();
+  }
+
+  private readLog(log: SseEventLog, lastEventId: string): SseMissedEvents | Promise<SseMissedEvents> {
     try {
       const missed = this.outage.track((options) => log.since(lastEventId, options), this.timeout, `${EVENT_LOG}.since()`);
       return isThenable(missed) ? missed.catch(() => undefined) : missed;

@@ -16,17 +16,24 @@ const sessions = new Map<string, ClientHttp2Session>();
 export function h2Session(origin: string): ClientHttp2Session {
   const open = sessions.get(origin);
   if (open && !open.closed && !open.destroyed) return open;
-  // The test server's certificate is a throwaway self-signed one (test/utils/tls.ts). The flow-control
-  // windows are Chromium's (6 MB a stream, 15 MB the session): with Node's 64 KB, a reader that keeps
-  // up still has the server buffer what the window will not take, and trips maxBufferedBytes.
-  const session = connect(origin, { rejectUnauthorized: false, settings: { initialWindowSize: 6 * 1024 * 1024 } });
+  const session = openSession(origin);
   const forget = () => sessions.get(origin) === session && sessions.delete(origin);
   session.on('close', forget);
   session.on('goaway', forget);
   session.on('error', forget);
+  sessions.set(origin, session);
+  return session;
+}
+
+/** A session of its own, as another browser (or another page's connection) would have. */
+export function openSession(origin: string): ClientHttp2Session {
+  // The test server's certificate is a throwaway self-signed one (test/utils/tls.ts). The flow-control
+  // windows are Chromium's (6 MB a stream, 15 MB the session): with Node's 64 KB, a reader that keeps
+  // up still has the server buffer what the window will not take, and trips maxBufferedBytes.
+  const session = connect(origin, { rejectUnauthorized: false, settings: { initialWindowSize: 6 * 1024 * 1024 } });
+  session.on('error', () => undefined);
   session.once('connect', () => session.setLocalWindowSize(15 * 1024 * 1024));
   session.unref();
-  sessions.set(origin, session);
   return session;
 }
 
@@ -35,10 +42,11 @@ export type H2ResponseHeaders = IncomingHttpHeaders & IncomingHttpStatusHeader;
 /** A request on the origin's shared session; resolves with the stream once the response head has arrived. */
 export function h2Request(
   url: string,
-  { method = 'GET', headers = {} }: { method?: string; headers?: Record<string, string> } = {},
+  { method = 'GET', headers = {}, ownSession = false }: { method?: string; headers?: Record<string, string>; ownSession?: boolean } = {},
 ): Promise<{ stream: ClientHttp2Stream; headers: H2ResponseHeaders }> {
   const { origin, pathname, search } = new URL(url);
-  const stream = h2Session(origin).request({ ':method': method, ':path': pathname + search, ...headers }, { endStream: true });
+  const session = ownSession ? openSession(origin) : h2Session(origin);
+  const stream = session.request({ ':method': method, ':path': pathname + search, ...headers }, { endStream: true });
   return new Promise((resolve, reject) => {
     stream.once('error', reject);
     stream.once('response', (responseHeaders) => resolve({ stream, headers: responseHeaders }));

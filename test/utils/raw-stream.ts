@@ -23,6 +23,8 @@ export interface RawStream {
 export interface RawStreamOptions {
   method?: string;
   headers?: Record<string, string>;
+  /** Over h2, a session of its own rather than the origin's shared one (over HTTP/1.1 every stream has its own connection). */
+  ownConnection?: boolean;
 }
 
 /**
@@ -32,12 +34,13 @@ export interface RawStreamOptions {
  */
 export async function openRawStream(
   url: string,
-  { method = 'GET', headers = { accept: 'text/event-stream' } }: RawStreamOptions = {},
+  { method = 'GET', headers = { accept: 'text/event-stream' }, ownConnection = false }: RawStreamOptions = {},
 ): Promise<RawStream> {
   if (url.startsWith('https:')) {
-    const { stream, headers: h2Headers } = await h2Request(url, { method, headers });
+    const { stream, headers: h2Headers } = await h2Request(url, { method, headers, ownSession: ownConnection });
     const { ':status': status, ...plain } = h2Headers;
-    return wrap(stream, Number(status), plain, () => stream.close(constants.NGHTTP2_CANCEL));
+    const close = () => (ownConnection ? stream.session?.destroy() : stream.close(constants.NGHTTP2_CANCEL));
+    return wrap(stream, Number(status), plain, close);
   }
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => resolve(wrap(res, res.statusCode ?? 0, res.headers, () => req.destroy())));
