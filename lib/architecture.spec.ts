@@ -13,7 +13,7 @@ const LIB = dirname(fileURLToPath(import.meta.url));
 const LAYERS: [number, RegExp][] = [
   [0, /^(support\/|sse\.constants\.ts$|sse\.errors\.ts$)/],
   [1, /^(wire\/|http\/|options\/|client-id\/|no-reconnect\/|event-log\/|backplane\/|redis\/|sse\.providers\.ts$)/],
-  [3, /^(handshake\/|cluster\/|clients\/client-lifecycle\.ts$)/],
+  [3, /^(handshake\/|cluster\/|clients\/client-(lifecycle|welcome)\.ts$)/],
   [2, /^(identity\/|delivery\/|clients\/)/],
   [4, /^(sse\.service\.ts|sse\.parts\.ts|sse\.module\.ts|sse\.module-definition\.ts|sse\.tokens\.ts|index\.ts|testing\/|observability\/)/],
 ];

@@ -6,22 +6,19 @@ import type { Keepalive } from '../delivery/keepalive.js';
 import type { ReconnectInterval } from '../delivery/reconnect-interval.js';
 import type { Replay } from '../delivery/replay.js';
 import type { WriteBatcher } from '../delivery/write-batcher.js';
-import type { SseMissedEvents } from '../event-log/event-log.interface.js';
-import { readLastEventId, sentLastEventId } from '../handshake/admission-checks.js';
+import { readLastEventId } from '../handshake/admission-checks.js';
 import { watchClose, writeStreamHead } from '../http/responses.js';
 import { createStreamWriter } from '../http/stream-writer.js';
 import type { ClientIds } from '../identity/client-ids.js';
 import type { NoReconnectGate } from '../identity/no-reconnect-gate.js';
-import { stackOf } from '../support/error-text.js';
 import type { Metrics } from '../support/metrics.js';
 import { EXPIRED_RETRY_WINDOW } from '../sse.constants.js';
 import { retryFrame } from '../wire/frames.js';
-import { isThenable } from '../support/timeout.js';
 import type { SseClientConnectedEvent, SseClientDisconnectedEvent } from './client-events.js';
 import { ClientQueue, type QueueSettings } from './client-queue.js';
+import { ClientWelcome } from './client-welcome.js';
 import type { ClientRegistry } from './client-registry.js';
 import type { SseDisconnectReason } from '../support/disconnect-reason.js';
-import { NO_REPLAY, type SseReplay } from './replay-hold.js';
 import { SseClient, type SseClientActions } from './sse-client.js';
 import { StreamDeadlines } from './stream-deadlines.js';
 
@@ -53,24 +50,23 @@ const retryWithin = (window: number): Buffer => retryFrame(Math.floor(Math.rando
  * `connected$` once it is registered and `disconnected$` exactly once when it ends.
  */
 export class ClientLifecycle {
-  private readonly connected = new Subject<SseClientConnectedEvent>();
   private readonly disconnected = new Subject<SseClientDisconnectedEvent>();
   private readonly disconnecting = new Map<SseClient, Promise<void>>();
   private readonly queueSettings: QueueSettings;
   private readonly actions: SseClientActions;
-  /** The resetEvent as a replay, made once for every client it goes to. */
-  private readonly reset?: SseReplay;
+  private readonly welcome: ClientWelcome;
   private readonly deadlines: StreamDeadlines<SseClient>;
   private closing = false;
 
-  readonly connected$: Observable<SseClientConnectedEvent> = this.connected.asObservable();
+  readonly connected$: Observable<SseClientConnectedEvent>;
   readonly disconnected$: Observable<SseClientDisconnectedEvent> = this.disconnected.asObservable();
 
   constructor(private readonly parts: ClientLifecycleParts) {
     const { batcher, metrics, maxBufferedBytes, dispatcher } = parts;
     this.queueSettings = { maxBufferedBytes, metrics, schedule: (queue) => batcher.schedule(queue) };
     this.actions = { send: (client, event) => dispatcher.sendTo(client, event), disconnect: (client) => this.disconnect(client) };
-    if (parts.resetFrame) this.reset = { frames: [parts.resetFrame], ids: new Set() };
+    this.welcome = new ClientWelcome(parts);
+    this.connected$ = this.welcome.connected$;
     this.deadlines = new StreamDeadlines(parts.maxConnectionAge, (client) => this.expire(client));
   }
 
@@ -101,7 +97,7 @@ export class ClientLifecycle {
     const ended = watchClose(req, res, () => this.end(client, 'client'));
     res.on('error', () => this.end(client, 'client'));
     keepalive.start();
-    this.beginReplay(client);
+    this.welcome.begin(client);
     return ended;
   }
 
@@ -158,7 +154,7 @@ export class ClientLifecycle {
     }
     this.parts.keepalive.stop();
     this.deadlines.stop();
-    this.connected.complete();
+    this.welcome.complete();
     this.disconnected.complete();
   }
 
@@ -173,39 +169,5 @@ export class ClientLifecycle {
     // The same browser may have reconnected meanwhile; its id is now refused, so end that stream too.
     const target = client.isConnected ? client : this.parts.registry.get(client.id);
     if (target) this.end(target, 'server');
-  }
-
-  /** Read before the connected event, so events sent by its handlers are not replayed as well. */
-  private beginReplay(client: SseClient): void {
-    const missed = this.parts.replay.read(client.lastEventId);
-    if (!isThenable(missed)) {
-      this.welcome(client, missed);
-      return;
-    }
-    client.queue.startHold();
-    this.parts.replay.resuming.add(client);
-    missed
-      .then((events) => this.welcome(client, events))
-      // welcome threw (a bad id from a custom log, or a handler): let the client in without a replay.
-      .catch((error: unknown) => {
-        this.parts.logger.error(`Could not replay the events client ${client.id} missed.`, stackOf(error));
-        client.queue.releaseHold(this.resetFor(client));
-      });
-  }
-
-  /** A client that had a place in the stream it cannot resume from is told to start over. */
-  private resetFor(client: SseClient): SseReplay {
-    return this.reset && sentLastEventId(client.request) ? this.reset : NO_REPLAY;
-  }
-
-  private welcome(client: SseClient, missed: SseMissedEvents): void {
-    this.parts.replay.resuming.delete(client);
-    // A client that left while its replay was read gets neither event (see end).
-    if (!client.isConnected) return;
-    this.connected.next({ client, request: client.request, lastEventId: client.lastEventId, resumed: missed !== undefined });
-    // After it, so the groups its handlers joined count.
-    const replay = missed ? this.parts.replay.framesFor(client, missed) : this.resetFor(client);
-    this.parts.metrics.replayed(replay.ids.size);
-    client.queue.releaseHold(replay);
   }
 }

@@ -59,7 +59,8 @@ describe('a reconnect storm: merged reads, replays encoded once', () => {
     const log = makeLog();
     sseApp = await startSseApp({ sse: { keepalive: false, eventLog: log } });
     const [watcher] = await streams.open(`${sseApp.url}/events`);
-    const sent = Array.from({ length: 200 }, (_, n) => `event ${n}`);
+    // 1 KB each: the storm's replays (about 30 MB) are more than one turn of the event loop takes, so they are paced.
+    const sent = Array.from({ length: 200 }, (_, n) => `event ${n} ${'x'.repeat(1000)}`);
     for (const data of sent) await sseApp.sse.broadcast(data);
     await watcher!.until((stream) => stream.events.length === sent.length);
     // Half the storm saw up to event 49, the other half up to event 149.
