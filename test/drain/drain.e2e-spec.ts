@@ -1,20 +1,21 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { EventSource } from 'eventsource';
-import { type BrowserLikeEventSource, openEventSource } from '../utils/browser-like-event-source.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { untilLine } from '../utils/child-process.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
-import { waitFor } from '../utils/wait.js';
+import type { DrainResult } from './drain-clients.js';
 
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const CLIENTS = 1000;
 const WINDOW = 5000;
 const SLICE = 500;
 
-// A deploy: instance A closes, instance B is up. The EventSources reconnect through a "load
-// balancer" that sends them to A while it is up and to B after.
+// A deploy: instance A closes, instance B is up. The EventSources (in a process of their own,
+// drain-clients.ts) reconnect through a "load balancer" that sends them to A while it is up and to
+// B after.
 describe('drain on shutdown', () => {
   const apps: SseApp[] = [];
-  const sources: BrowserLikeEventSource[] = [];
   afterEach(async () => {
-    sources.splice(0).forEach(({ source }) => source.close());
     await Promise.all(apps.splice(0).map((app) => app.close().catch(() => undefined)));
   });
 
@@ -22,26 +23,29 @@ describe('drain on shutdown', () => {
     const a = await startSseApp({ sse: { keepalive: false, drainWindow: WINDOW, shutdownEvent: { type: 'shutdown', data: '' } } });
     const b = await startSseApp({ sse: { keepalive: false } });
     apps.push(a, b);
-    let target = a.url;
-    for (let n = 0; n < CLIENTS; n++) sources.push(openEventSource(() => `${target}/events`, ['shutdown']));
-    await Promise.all(sources.map(({ opened }) => opened));
+    const args = ['--import', here('../utils/ts-loader/register.mjs'), here('./drain-clients.ts')];
+    const clients = spawn(process.execPath, [...args, a.url, b.url, String(CLIENTS), String(WINDOW + 15_000)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    await untilLine(clients, /^READY$/, 'the drain clients', [], 30_000);
+    expect(a.sse.getClients()).toHaveLength(CLIENTS);
 
-    const reconnectedAt: number[] = [];
-    b.sse.clientConnected$.subscribe(() => reconnectedAt.push(Date.now()));
-    target = b.url;
-    const closing = Date.now();
+    const reported = untilLine(clients, /^RESULT /, 'the drain clients', [], WINDOW + 25_000);
+    clients.stdin!.write('SWITCH\n');
     await a.close();
     // Shutdown ends every stream at once; the reconnects come later.
-    expect(reconnectedAt.length).toBeLessThan(CLIENTS / 2);
-    await waitFor(() => reconnectedAt.length === CLIENTS, WINDOW + 10_000);
+    expect(b.sse.getClients().length).toBeLessThan(CLIENTS / 2);
+    const result = JSON.parse((await reported).slice('RESULT '.length)) as DrainResult;
+    clients.stdin!.end();
 
-    expect(sources.every(({ messages }) => messages.at(-1)?.type === 'shutdown')).toBe(true);
-    expect(sources.filter(({ source }) => source.readyState === EventSource.CLOSED)).toEqual([]);
+    expect(result.closed).toBe(0);
+    expect(result.toldShutdown).toBe(CLIENTS);
+    expect(result.reconnectedAt).toHaveLength(CLIENTS);
+    expect(b.sse.getClients()).toHaveLength(CLIENTS);
     const slices = Array<number>(WINDOW / SLICE).fill(0);
-    for (const at of reconnectedAt) slices[Math.min(slices.length - 1, Math.floor((at - closing) / SLICE))]!++;
-    const share = CLIENTS / slices.length;
-    expect(Math.max(...slices)).toBeLessThanOrEqual(2 * share);
+    for (const at of result.reconnectedAt) slices[Math.min(slices.length - 1, Math.floor(at / SLICE))]!++;
+    expect(Math.max(...slices)).toBeLessThanOrEqual((2 * CLIENTS) / slices.length);
     // Spread over the whole window, not bunched at its start.
-    expect(Math.max(...reconnectedAt) - Math.min(...reconnectedAt)).toBeGreaterThan(0.8 * WINDOW);
-  }, 30_000);
+    expect(Math.max(...result.reconnectedAt) - Math.min(...result.reconnectedAt)).toBeGreaterThan(0.8 * WINDOW);
+  }, 60_000);
 });

@@ -1,0 +1,47 @@
+// The EventSources of a drain test, in a process of their own as real browsers would be, so that
+// the instance shutting down in the test's process does not hold up their reconnect timers. Run by
+// drain.e2e-spec.ts through the TypeScript loader: it opens COUNT EventSources on instance A and
+// says READY; on SWITCH (A is about to close) their reconnects go to instance B; once every one has
+// reconnected, or after the timeout, it prints one RESULT line.
+import { createInterface } from 'node:readline';
+import { EventSource } from 'eventsource';
+import { openEventSource } from '../utils/browser-like-event-source.js';
+
+export interface DrainResult {
+  /** ms after SWITCH at which each EventSource asked B for its stream. */
+  reconnectedAt: number[];
+  /** How many got the shutdown event last, before their stream ended. */
+  toldShutdown: number;
+  /** How many stopped for good (readyState CLOSED): an EventSource that gives up. */
+  closed: number;
+}
+
+const [urlA, urlB, count, timeout] = process.argv.slice(2) as [string, string, string, string];
+let target = urlA;
+let switchedAt = 0;
+const reconnectedAt: number[] = [];
+const sources = Array.from({ length: Number(count) }, () => {
+  const es = openEventSource(() => `${target}/events`, ['shutdown']);
+  let attempts = 0;
+  es.source.addEventListener('open', () => {
+    if (++attempts === 2) reconnectedAt.push(Date.now() - switchedAt);
+  });
+  return es;
+});
+await Promise.all(sources.map(({ opened }) => opened));
+console.log('READY');
+const lines = createInterface({ input: process.stdin });
+await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+target = urlB;
+switchedAt = Date.now();
+
+const deadline = Date.now() + Number(timeout);
+while (reconnectedAt.length < sources.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+const result: DrainResult = {
+  reconnectedAt,
+  toldShutdown: sources.filter(({ messages }) => messages.some(({ type }) => type === 'shutdown')).length,
+  closed: sources.filter(({ source }) => source.readyState === EventSource.CLOSED).length,
+};
+console.log(`RESULT ${JSON.stringify(result)}`);
+for (const { source } of sources) source.close();
+lines.close();
