@@ -5,11 +5,14 @@ const LFLF = Buffer.from('\n\n');
 
 /**
  * One open stream, counting complete frames (each ends with a blank line): a response, or a raw
- * socket, whose HTTP head and chunk sizes hold no blank line.
+ * socket, whose HTTP head and chunk sizes hold no blank line. The empty comment a stream opens
+ * with (so that Firefox fires `open`) is not counted.
  */
 export class CountingStream {
   frames = 0;
   private lastByte = 0;
+  /** What arrived before the first frame ended, while it is not known whether that was the opening comment. */
+  private beforeFirst: Buffer | undefined = Buffer.alloc(0);
   private target = Infinity;
   private onTarget?: () => void;
 
@@ -37,11 +40,26 @@ export class CountingStream {
     this.response.destroy();
   }
 
-  private count(chunk: Buffer): void {
+  private count(arrived: Buffer): void {
+    const chunk = this.beforeFirst ? this.afterOpening(arrived) : arrived;
+    if (!chunk) return;
     if (this.lastByte === 0x0a && chunk[0] === 0x0a) this.frames++;
     for (let at = chunk.indexOf(LFLF); at !== -1; at = chunk.indexOf(LFLF, at + 2)) this.frames++;
     this.lastByte = chunk[chunk.length - 1] ?? 0;
     if (this.frames >= this.target) this.reached();
+  }
+
+  /** Holds bytes until the first frame has ended; then what follows it, or everything if it was not `:`. */
+  private afterOpening(chunk: Buffer): Buffer | undefined {
+    const seen = Buffer.concat([this.beforeFirst!, chunk]);
+    const end = seen.indexOf(LFLF);
+    if (end === -1) {
+      this.beforeFirst = seen;
+      return undefined;
+    }
+    this.beforeFirst = undefined;
+    const opening = seen[end - 1] === 0x3a && (end < 2 || seen[end - 2] === 0x0a);
+    return opening ? seen.subarray(end + 2) : seen;
   }
 
   private reached(): void {

@@ -75,7 +75,7 @@ describe('ClientLifecycle', () => {
     await parts.lifecycle.shutdown(Promise.resolve(), Buffer.from('event: bye\ndata: \n\n'));
     await Promise.all(streams.map(({ ended }) => ended));
     for (const { received } of streams) {
-      const [, retry] = /^event: bye\ndata: \n\nretry: (\d+)\n\n$/.exec(received()) ?? [];
+      const [, retry] = /^:\n\nevent: bye\ndata: \n\nretry: (\d+)\n\n$/.exec(received()) ?? [];
       expect(Number(retry)).toBeGreaterThanOrEqual(0);
       expect(Number(retry)).toBeLessThan(2000);
     }
@@ -89,7 +89,7 @@ describe('ClientLifecycle', () => {
     void parts.lifecycle.open('a', req, res);
     await parts.lifecycle.shutdown(Promise.resolve(), undefined);
     await ended;
-    expect(received()).toBe('');
+    expect(received()).toBe(':\n\n');
     expect(parts.lifecycle.drainFrame()).toBeUndefined();
   });
 
@@ -100,7 +100,7 @@ describe('ClientLifecycle', () => {
     const { req, res, ended, received } = await request('a');
     void parts.lifecycle.open('a', req, res, Date.now() + 150);
     await ended;
-    expect(received()).toMatch(/^retry: \d{1,3}\n\n$/);
+    expect(received()).toMatch(/^:\n\nretry: \d{1,3}\n\n$/);
     expect(disconnected.map(({ reason }) => reason)).toEqual(['expired']);
     await waitFor(() => ids.released.length === 1);
     expect(ids.released).toEqual(['a']);

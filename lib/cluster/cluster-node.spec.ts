@@ -49,7 +49,8 @@ describe('ClusterNode', () => {
     subject.deliver({ kind: 'group', group: 'room' }, Buffer.from('data: to the room\n\n'), undefined);
     subject.retry(Buffer.from('retry: 900\n\n'));
     await waitFor(() => exchanges[0]!.received().includes('retry: 900') && exchanges[1]!.received().includes('retry: 900'));
-    expect(exchanges[0]!.received()).toBe('data: to the room\n\nretry: 900\n\n');
-    expect(exchanges[1]!.received()).toBe('retry: 900\n\n');
+    // Each after the empty comment its stream opened with.
+    expect(exchanges[0]!.received()).toBe(':\n\ndata: to the room\n\nretry: 900\n\n');
+    expect(exchanges[1]!.received()).toBe(':\n\nretry: 900\n\n');
   });
 });

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
- * Sends the status and headers at once so the client's `open` fires before any event. Headers
+ * Sends the status and headers at once, with a first frame, so the client's `open` fires before any event. Headers
  * that middleware set earlier (CORS, Set-Cookie from the id provider) go out with them.
  */
 export function writeStreamHead(req: IncomingMessage, res: ServerResponse, firstFrame?: Buffer): void {
@@ -15,9 +15,12 @@ export function writeStreamHead(req: IncomingMessage, res: ServerResponse, first
   res.removeHeader('Content-Length');
   res.writeHead(200);
   tuneSocket(req);
-  if (firstFrame) res.write(firstFrame);
-  else res.flushHeaders();
+  // Firefox fires EventSource's open only once body bytes arrive, not on the headers alone: without
+  // a retry to write first, an empty comment (which pages never see) goes out with the head.
+  res.write(firstFrame ?? OPENING_COMMENT);
 }
+
+const OPENING_COMMENT = Buffer.from(':\n\n');
 
 export function writeNoContent(res: ServerResponse): void {
   res.writeHead(204);

@@ -14,7 +14,7 @@ export interface SseMetrics {
   turnedAway: number;
   /** Events sent from this instance (a broadcast counts once, however many clients get it). */
   events: number;
-  /** Bytes of frames written to open streams, keepalives and replays included; not the `retry:` written with a stream's head. */
+  /** Bytes of frames written to open streams, keepalives and replays included; not the first frame written with a stream's head (its `retry:`, or an empty comment). */
   bytes: number;
   /** Events written to resuming clients from the event log, counted once per client. */
   replayed: number;

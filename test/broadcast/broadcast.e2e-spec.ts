@@ -116,7 +116,7 @@ describe('sending to clients', () => {
     await expect(sseApp.sse.getClients()[0]!.send({ id: 'a\rb', data: 'x' })).rejects.toThrow(TypeError);
     await sseApp.sse.broadcast('valid');
     await stream!.until((s) => s.events.length === 1);
-    expect(stream!.body).toBe('data: valid\n\n');
+    expect(stream!.body).toBe(':\n\ndata: valid\n\n');
   });
 
   it('batches a burst into few writes and keeps the order', async () => {

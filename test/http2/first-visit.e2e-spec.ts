@@ -1,56 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, Get, Header, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import type { BrowserContext } from 'playwright-core';
-import { CookieClientIdProvider, InMemoryNoReconnectStore, SseClientIdCookieMiddleware, SseModule } from '../../lib/index.js';
 import { launchChromium } from '../utils/chromium.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
 import { delay, waitFor } from '../utils/wait.js';
-
-const STREAMS = 12;
-/** How long the page must stay closed after the 204 to show EventSource gave up for good. */
-const QUIET = 3000;
-
-/** A store behind a network: every call takes 300 ms, so the first visit's streams overlap. */
-class RemoteStore extends InMemoryNoReconnectStore {
-  override async containsClientId(clientId: string): Promise<boolean> {
-    await delay(300);
-    return super.containsClientId(clientId);
-  }
-
-  override async addClientId(clientId: string, ttl?: number): Promise<void> {
-    await delay(300);
-    return super.addClientId(clientId, ttl);
-  }
-}
-
-/** A page that opens a dozen streams at once, as a dashboard does; each reports its state. */
-@Controller()
-class DashboardController {
-  @Get('dashboard')
-  @Header('content-type', 'text/html')
-  page(): string {
-    return `<!doctype html><script>
-      window.states = {};
-      for (let i = 0; i < ${STREAMS}; i++) {
-        const source = new EventSource('/events?sse_tab=w' + i);
-        source.onopen = () => (states['w' + i] = 'open');
-        source.onerror = () => (states['w' + i] = source.readyState === EventSource.CLOSED ? 'closed' : 'connecting');
-      }
-    </script>`;
-  }
-}
-
-@Module({
-  imports: [
-    SseModule.forRoot({ isGlobal: true, keepalive: false, clientIdProvider: CookieClientIdProvider, noReconnectStore: RemoteStore }),
-  ],
-  controllers: [DashboardController],
-})
-class DashboardModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(SseClientIdCookieMiddleware).forRoutes('dashboard');
-  }
-}
+import { DashboardModule, QUIET, STREAMS } from './dashboard.js';
 
 // Over HTTP/2 every stream of the page shares one connection, so all twelve start at once.
 describe('HTTP/2 in Chromium: a dozen streams opened at once on a first visit', () => {

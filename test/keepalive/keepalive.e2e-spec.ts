@@ -38,8 +38,9 @@ describe('keepalive', () => {
   it('sends custom comment text', async () => {
     sseApp = await startSseApp({ sse: { keepalive: { interval: 50, content: 'KEEPALIVE' } } });
     const stream = await openRawStream(`${sseApp.url}/events`);
-    await stream.until((s) => s.comments.length >= 1);
-    expect(stream.body).toMatch(/^(: KEEPALIVE\n\n)+$/);
+    await stream.until((s) => s.comments.length >= 2);
+    // After the empty comment every stream opens with.
+    expect(stream.body).toMatch(/^:\n\n(: KEEPALIVE\n\n)+$/);
     stream.close();
   });
 
@@ -58,8 +59,9 @@ describe('keepalive', () => {
     await delay(700);
     clearInterval(ticker);
     expect(stream.events.length).toBeGreaterThan(10);
-    expect(stream.comments).toEqual([]);
-    await stream.until((s) => s.comments.length === 1);
+    // Only the empty comment every stream opens with.
+    expect(stream.comments).toEqual(['']);
+    await stream.until((s) => s.comments.length === 2);
     stream.close();
   });
 });
