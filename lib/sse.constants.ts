@@ -27,6 +27,8 @@ export const DEFAULT_MAX_CLIENTS_RETRY = 10_000;
 export const DEFAULT_DRAIN_WINDOW = 5000;
 /** The most a stream ended for its age or its credential waits before it reconnects, drawn per stream. */
 export const EXPIRED_RETRY_WINDOW = 1000;
+/** The least `retry:` a drain or an expiry gives: the browser keeps it, and a few ms would make a later outage a tight loop. */
+export const RETRY_FLOOR = 250;
 
 /** SseModule's options, as forRoot and forRootAsync give them to the service of their module. */
 export const SSE_MODULE_OPTIONS = 'nestjs-sse:MODULE_OPTIONS';

@@ -71,7 +71,8 @@ export function assembleParts(options: ResolvedSseOptions, { clientIdProvider, s
   const sequencer = new SendSequencer();
   const logOutage = new OutageLog(logger, EVENT_LOG, 'Events go out without a logged id, and reconnecting clients get no replay.');
   const replay = new Replay(log, logOutage, timeout, registry);
-  const dispatcher = new Dispatcher(registry, new EventEncoder(log, logOutage, timeout, metrics), sequencer, replay, logger);
+  const encoder = new EventEncoder(log, logOutage, timeout, metrics, () => replay.sawEvent());
+  const dispatcher = new Dispatcher(registry, encoder, sequencer, replay, logger);
   const reconnectInterval = new ReconnectInterval(options.retryFrame, registry);
   const canRefuse = !(clientIdProvider instanceof RandomClientIdProvider) && !(store instanceof NoopNoReconnectStore);
   const gate = new NoReconnectGate(store, { timeout, ttl: options.noReconnectTtl, canRefuse }, logger);

@@ -12,7 +12,7 @@ import { createStreamWriter } from '../http/stream-writer.js';
 import type { ClientIds } from '../identity/client-ids.js';
 import type { NoReconnectGate } from '../identity/no-reconnect-gate.js';
 import type { Metrics } from '../support/metrics.js';
-import { EXPIRED_RETRY_WINDOW } from '../sse.constants.js';
+import { EXPIRED_RETRY_WINDOW, RETRY_FLOOR } from '../sse.constants.js';
 import { retryFrame } from '../wire/frames.js';
 import type { SseClientConnectedEvent, SseClientDisconnectedEvent } from './client-events.js';
 import { ClientQueue, type QueueSettings } from './client-queue.js';
@@ -38,11 +38,15 @@ export interface ClientLifecycleParts {
   resetFrame?: Buffer;
   /** ms over which the clients reconnect after shutdown; 0 leaves their own delay. */
   drainWindow: number;
+  /** ms after which a stream ends (jittered), to come back through the guards; none by default. */
   maxConnectionAge?: number;
 }
 
-/** A `retry:` drawn uniformly from [0, window), so that the clients given one do not come back together. */
-const retryWithin = (window: number): Buffer => retryFrame(Math.floor(Math.random() * window));
+/**
+ * A `retry:` drawn uniformly from [0, window), so that the clients given one do not come back
+ * together; never below RETRY_FLOOR, because a browser keeps it as its delay for later outages too.
+ */
+const retryWithin = (window: number): Buffer => retryFrame(Math.max(RETRY_FLOOR, Math.floor(Math.random() * window)));
 
 /**
  * A client from the stream's first byte to its last: opened (replacing one with its id, resumed
@@ -153,7 +157,6 @@ export class ClientLifecycle {
       this.end(client, 'shutdown');
     }
     this.parts.keepalive.stop();
-    this.deadlines.stop();
     this.welcome.complete();
     this.disconnected.complete();
   }

@@ -40,16 +40,13 @@ export class ClientWelcome {
   begin(client: SseClient): void {
     const missed = this.parts.replay.read(client.lastEventId);
     if (!isThenable(missed) && this.pacer.hasRoom) {
-      this.pacer.run(() => this.welcome(client, missed));
+      this.pacer.run(() => this.welcomeOrReset(client, missed));
       return;
     }
     client.queue.startHold();
     this.parts.replay.resuming.add(client);
-    void Promise.resolve(missed).then(
-      (events) => this.pacer.run(() => this.welcomeOrReset(client, events)),
-      // Replay.read never rejects; this is for a custom log's thenable that does anyway.
-      () => this.pacer.run(() => this.welcomeOrReset(client, undefined)),
-    );
+    // Replay.read never rejects: a log that fails means nothing to replay.
+    void Promise.resolve(missed).then((events) => this.pacer.run(() => this.welcomeOrReset(client, events)));
   }
 
   complete(): void {

@@ -46,9 +46,10 @@ export class StreamDeadlines<T> {
     const tick = this.tickOf.get(stream);
     if (tick === undefined) return;
     this.tickOf.delete(stream);
-    const bucket = this.buckets.get(tick)!;
-    bucket.delete(stream);
-    if (bucket.size === 0) this.buckets.delete(tick);
+    // Its bucket may be gone already: the tick that is running took it out.
+    const bucket = this.buckets.get(tick);
+    bucket?.delete(stream);
+    if (bucket?.size === 0) this.buckets.delete(tick);
     if (this.tickOf.size === 0) this.stop();
   }
 

@@ -27,10 +27,10 @@ export class ClusterNode implements ClusterPeer {
   /** This instance's part of the answer: 1 or 0 when asked about a client, its client count when asked to count. */
   async answer(question: ClusterQuestion): Promise<number> {
     if (question.k === 'count') return this.registry.count(question.g);
+    if (question.k === 'send') return this.dispatcher.deliverTo(question.c, frameFromText(question.f), question.i) ? 1 : 0;
     const client = this.registry.get(question.c);
     if (!client) return 0;
     if (question.k === 'has') return 1;
-    if (question.k === 'send') return client.queue.enqueue(frameFromText(question.f), question.i) ? 1 : 0;
     await this.lifecycle.disconnect(client);
     return 1;
   }

@@ -41,9 +41,7 @@ export class Dispatcher {
   /** To one client of this instance, logged for it as `{ kind: 'client' }`. */
   sendTo(client: SseClient, event: SseEvent): Promise<void> {
     return this.sequencer.run(this.encoder.encode(event, { kind: 'client', clientId: client.id }), ({ frame, id, deliveredByLog }) => {
-      if (deliveredByLog) return;
-      this.replay.delivered();
-      client.queue.enqueue(frame, id);
+      if (!deliveredByLog) client.queue.enqueue(frame, id);
     });
   }
 
@@ -62,7 +60,7 @@ export class Dispatcher {
 
   /** Queues the frame for the audience's clients here, and holds it for those being resumed. */
   deliver(audience: SseEventAudience, { frame, id }: Encoded, filter?: SseClientFilter): void {
-    this.replay.delivered();
+    this.replay.sawEvent();
     if (audience.kind === 'client') {
       this.registry.get(audience.clientId)?.queue.enqueue(frame, id);
       return;
@@ -76,6 +74,13 @@ export class Dispatcher {
       }
     }
     if (this.replay.resuming.size > 0) this.holdForResuming(audience, frame, id, filter);
+  }
+
+  /** An event another instance sent to one client: queued if the client is here; false if not. */
+  deliverTo(clientId: string, frame: Buffer, id: string | undefined): boolean {
+    // Logged by the sender: a read made before may lack it, even if its client is not here yet.
+    this.replay.sawEvent();
+    return this.registry.get(clientId)?.queue.enqueue(frame, id) ?? false;
   }
 
   /** An event the log delivers (see SseEventLog.follow). One it cannot frame is logged, not thrown. */

@@ -25,6 +25,8 @@ export class EventEncoder {
     private readonly outage: OutageLog,
     private readonly timeout: number,
     private readonly metrics: Metrics,
+    /** Called once an event is in the log: the replay reads made before it are stale (see SharedReads). */
+    private readonly onLogged: () => void = () => undefined,
   ) {
     this.logDelivers = typeof log?.follow === 'function';
   }
@@ -40,11 +42,10 @@ export class EventEncoder {
     if (!log || !audience || message.data === undefined) return { frame: eventFrame(message) };
     const callerId = message.id === undefined ? undefined : String(message.id);
     const body = serializeEvent({ ...message, id: undefined });
-    const withId = (id: string, logged: boolean): Encoded => ({
-      frame: loggedFrame(id, body),
-      id,
-      deliveredByLog: logged && this.logDelivers,
-    });
+    const withId = (id: string, logged: boolean): Encoded => {
+      if (logged) this.onLogged();
+      return { frame: loggedFrame(id, body), id, deliveredByLog: logged && this.logDelivers };
+    };
     const unlogged = (): Encoded => (callerId === undefined ? { frame: Buffer.from(body) } : withId(callerId, false));
     // Refuses a bad caller id (TypeError) before anything is logged.
     if (callerId !== undefined) serializeIdLine(callerId);

@@ -35,9 +35,9 @@ export class Replay {
     return this.reads.get(lastEventId, () => this.readLog(log, lastEventId));
   }
 
-  /** Events went out to clients: a client that registers from now on needs a read made after them. */
-  delivered(): void {
-    this.reads.delivered();
+  /** An event was logged or reached this instance: a client that registers from now on needs a read made after it. */
+  sawEvent(): void {
+    this.reads.invalidate();
   }
 
   private readLog(log: SseEventLog, lastEventId: string): SseMissedEvents | Promise<SseMissedEvents> {

@@ -31,11 +31,11 @@ describe('SharedReads', () => {
     expect(failing).toHaveBeenCalledTimes(1);
   });
 
-  it('shares nothing read before a delivery: a client after it reads again', () => {
+  it('shares nothing read before an event was logged or delivered: a client after it reads again', () => {
     const reads = new SharedReads();
     const read = jest.fn((): SseMissedEvents => [...events]);
     const before = reads.get('1', read);
-    reads.delivered();
+    reads.invalidate();
     expect(reads.get('1', read)).not.toBe(before);
     expect(read).toHaveBeenCalledTimes(2);
   });

@@ -8,9 +8,10 @@ type Read = SseMissedEvents | Promise<SseMissedEvents>;
 /**
  * Replay reads shared by the clients of a reconnect storm: those that resume from the same
  * Last-Event-ID get the one read (single-flight), under way or done, and so the same array, whose
- * replay is then built once (see Replay.framesFor). A read is shared only until something is
- * delivered to clients: one made before a delivery may lack the event delivered, which a client
- * registered after it would then miss. One timer drops the reads nobody asks for any more.
+ * replay is then built once (see Replay.framesFor). A read is shared only until an event is logged
+ * here or reaches this instance: one made before may lack that event, which a client registered
+ * after it would then never get. (An event logged elsewhere and not yet here reaches the client
+ * when it arrives.) One timer drops the reads nobody asks for any more.
  */
 export class SharedReads {
   private readonly reads = new Map<string, { read: Read; used: number }>();
@@ -30,19 +31,16 @@ export class SharedReads {
     return made;
   }
 
-  /** Something went out to clients: the reads made before it are not shared any more. */
-  delivered(): void {
-    if (this.reads.size > 0) this.clear();
+  /** An event was logged or delivered: the reads made before it are not shared any more. */
+  invalidate(): void {
+    this.reads.clear();
   }
 
   private sweep(): void {
     const idleSince = Date.now() - SHARED_READ_IDLE;
     for (const [lastEventId, { used }] of this.reads) if (used < idleSince) this.reads.delete(lastEventId);
-    if (this.reads.size === 0) this.clear();
-  }
-
-  private clear(): void {
-    this.reads.clear();
+    // The timer stops here rather than on every invalidation, which a storm with traffic has per event.
+    if (this.reads.size > 0) return;
     clearInterval(this.sweeper);
     this.sweeper = undefined;
   }

@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, NotAcceptableException } from '@nestjs/common';
+import { HttpException, HttpStatus, NotAcceptableException, UnauthorizedException } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { acceptsEventStream } from '../http/accept-header.js';
 import { MAX_EVENT_ID_LENGTH } from '../wire/event-serializer.js';
@@ -41,14 +41,24 @@ export function streamMethods(methods: readonly string[] | undefined): readonly 
   return methods.map((method) => method.toUpperCase());
 }
 
-/** connect()'s expiresAt as epoch ms; a value that is not a time fails the call, naming it. */
+/** Epoch ms below this (March 1973) are taken for seconds: a JWT's `exp` passed as it is. */
+const SECONDS_LOOK = 1e11;
+
+/**
+ * connect()'s expiresAt as epoch ms. A value that is not a time (or looks like seconds) fails the
+ * call, naming it; one already past answers 401, as the guard would have, rather than opening a
+ * stream that ends at once and comes back in a loop.
+ */
 export function expiryOf(expiresAt: Date | number | undefined): number | undefined {
   if (expiresAt === undefined) return undefined;
   const at = expiresAt instanceof Date ? expiresAt.getTime() : expiresAt;
-  if (typeof at !== 'number' || !Number.isFinite(at)) {
+  if (typeof at !== 'number' || !Number.isFinite(at) || at < SECONDS_LOOK) {
     throw new TypeError(
-      `connect() options.expiresAt must be a Date or epoch milliseconds (e.g. a JWT's exp * 1000); got ${String(expiresAt)}.`,
+      `connect() options.expiresAt must be a Date or epoch milliseconds; got ${String(expiresAt)}. A JWT's exp is in seconds: multiply it by 1000.`,
     );
+  }
+  if (at <= Date.now()) {
+    throw new UnauthorizedException('The credential this stream was asked with has expired (connect() options.expiresAt is past).');
   }
   return at;
 }

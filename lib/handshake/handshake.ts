@@ -26,7 +26,7 @@ export interface SseConnectOptions {
   /**
    * When the credential that opened the stream expires (a Date, or epoch ms such as a JWT's
    * `exp * 1000`): the stream ends then, with reason `'expired'` and a short retry, so that the
-   * reconnect goes through the guard again. Default: never.
+   * reconnect goes through the guard again. One already past is answered 401. Default: never.
    */
   expiresAt?: Date | number;
 }

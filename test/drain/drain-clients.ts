@@ -8,8 +8,11 @@ import { EventSource } from 'eventsource';
 import { openEventSource } from '../utils/browser-like-event-source.js';
 
 export interface DrainResult {
-  /** ms after SWITCH at which each EventSource asked B for its stream. */
-  reconnectedAt: number[];
+  /**
+   * For each EventSource, ms from the shutdown event (the end of its stream on A) to its stream on
+   * B being open: the `retry:` A drew for it, as the client lived it, whatever A's close took.
+   */
+  delays: number[];
   /** How many got the shutdown event last, before their stream ended. */
   toldShutdown: number;
   /** How many stopped for good (readyState CLOSED): an EventSource that gives up. */
@@ -18,13 +21,13 @@ export interface DrainResult {
 
 const [urlA, urlB, count, timeout] = process.argv.slice(2) as [string, string, string, string];
 let target = urlA;
-let switchedAt = 0;
-const reconnectedAt: number[] = [];
+const delays: number[] = [];
 const sources = Array.from({ length: Number(count) }, () => {
   const es = openEventSource(() => `${target}/events`, ['shutdown']);
-  let attempts = 0;
+  let endedAt = 0;
+  es.source.addEventListener('shutdown', () => (endedAt = Date.now()));
   es.source.addEventListener('open', () => {
-    if (++attempts === 2) reconnectedAt.push(Date.now() - switchedAt);
+    if (endedAt > 0) delays.push(Date.now() - endedAt);
   });
   return es;
 });
@@ -33,12 +36,11 @@ console.log('READY');
 const lines = createInterface({ input: process.stdin });
 await new Promise<void>((resolve) => lines.once('line', () => resolve()));
 target = urlB;
-switchedAt = Date.now();
 
 const deadline = Date.now() + Number(timeout);
-while (reconnectedAt.length < sources.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+while (delays.length < sources.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 const result: DrainResult = {
-  reconnectedAt,
+  delays,
   toldShutdown: sources.filter(({ messages }) => messages.some(({ type }) => type === 'shutdown')).length,
   closed: sources.filter(({ source }) => source.readyState === EventSource.CLOSED).length,
 };

@@ -118,18 +118,22 @@ describe('streams with lifetimes', () => {
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
   });
 
-  it('refuses an expiresAt that is not a time, naming the option', async () => {
+  it.each<[string, () => Date | number, number]>([
+    ['not a time', () => new Date('not a date'), 500],
+    ['in seconds (a JWT exp as it is)', () => Math.floor(Date.now() / 1000) + 60, 500],
+    ['already past: 401, as the guard would have answered', () => Date.now() - 1000, 401],
+  ])('refuses an expiresAt %s, opening nothing', async (_, expiresAt, status) => {
     @Controller()
     class BadExpiry {
       constructor(private readonly sse: SseService) {}
       @Get('bad-expiry')
       events(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
-        return this.sse.connect(req, res, { expiresAt: new Date('not a date') });
+        return this.sse.connect(req, res, { expiresAt: expiresAt() });
       }
     }
     sseApp = await startSseApp({ sse: { keepalive: false }, controllers: [BadExpiry] });
     const [stream] = await streams.open(`${sseApp.url}/bad-expiry`);
-    expect(stream!.status).toBe(500);
+    expect(stream!.status).toBe(status);
     expect(sseApp.sse.getClients()).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { InMemoryEventLog, RedisStreamEventLog, type SseCallOptions, type SseEventLog, type SseMissedEvents } from '../../lib/index.js';
+import { HeaderClientIds } from '../utils/parts.js';
 import { StreamPool } from '../utils/raw-stream.js';
 import { assertRedisReachable, REDIS_URL } from '../utils/redis.js';
 import { type SseApp, startSseApp } from '../utils/sse-app.js';
@@ -80,6 +81,24 @@ describe('a reconnect storm: merged reads, replays encoded once', () => {
     expect(log.reads.sort()).toEqual([...resumePoints].sort());
     // 150 events after the first point, 50 after the second: each answer encoded once for the storm.
     expect(log.encodes).toBe(150 + 50);
+  });
+
+  it('reads again for a client that resumes after an event was logged for it while it was away', async () => {
+    const log = new CountingMemoryLog();
+    sseApp = await startSseApp({ sse: { keepalive: false, eventLog: log, clientIdProvider: HeaderClientIds } });
+    const [watcher] = await streams.open(`${sseApp.url}/events`, 1, { headers: { accept: 'text/event-stream', 'x-client': 'watcher' } });
+    await sseApp.sse.broadcast('first');
+    await watcher!.until((stream) => stream.events.length === 1);
+    const resume = (client: string) => ({
+      headers: { accept: 'text/event-stream', 'x-client': client, 'last-event-id': watcher!.events[0]!.id! },
+    });
+    await streams.open(`${sseApp.url}/events`, 1, resume('early'));
+    // Logged for a client that is not connected: nothing is delivered here, but it is in the log.
+    expect(await sseApp.sse.sendToClient('away', 'while you were away')).toBe(false);
+    const [away] = await streams.open(`${sseApp.url}/events`, 1, resume('away'));
+    await away!.until((stream) => stream.events.length === 1);
+    expect(away!.events.map(({ data }) => data)).toEqual(['while you were away']);
+    expect(log.reads).toHaveLength(2);
   });
 
   it('reads again for a client that resumes after an event went out: the earlier read lacks it', async () => {
