@@ -9,10 +9,13 @@ import { openEventSource } from '../utils/browser-like-event-source.js';
 
 export interface DrainResult {
   /**
-   * For each EventSource, ms from the shutdown event (the end of its stream on A) to its stream on
-   * B being open: the `retry:` A drew for it, as the client lived it, whatever A's close took.
+   * For each EventSource, ms from the shutdown event (the end of its stream on A) to its asking B
+   * for a stream: the `retry:` A drew for it, as the client lived it, whatever A's close or B's
+   * answer took.
    */
   delays: number[];
+  /** How many have their stream on B open. */
+  reopened: number;
   /** How many got the shutdown event last, before their stream ended. */
   toldShutdown: number;
   /** How many stopped for good (readyState CLOSED): an EventSource that gives up. */
@@ -22,13 +25,17 @@ export interface DrainResult {
 const [urlA, urlB, count, timeout] = process.argv.slice(2) as [string, string, string, string];
 let target = urlA;
 const delays: number[] = [];
+let reopened = 0;
 const sources = Array.from({ length: Number(count) }, () => {
-  const es = openEventSource(() => `${target}/events`, ['shutdown']);
   let endedAt = 0;
-  es.source.addEventListener('shutdown', () => (endedAt = Date.now()));
-  es.source.addEventListener('open', () => {
+  // Called for each request the EventSource makes: the moment its retry timer fired.
+  const chooseInstance = () => {
     if (endedAt > 0) delays.push(Date.now() - endedAt);
-  });
+    return `${target}/events`;
+  };
+  const es = openEventSource(chooseInstance, ['shutdown']);
+  es.source.addEventListener('shutdown', () => (endedAt = Date.now()));
+  es.source.addEventListener('open', () => endedAt > 0 && reopened++);
   return es;
 });
 await Promise.all(sources.map(({ opened }) => opened));
@@ -38,9 +45,10 @@ await new Promise<void>((resolve) => lines.once('line', () => resolve()));
 target = urlB;
 
 const deadline = Date.now() + Number(timeout);
-while (delays.length < sources.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+while (reopened < sources.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 const result: DrainResult = {
   delays,
+  reopened,
   toldShutdown: sources.filter(({ messages }) => messages.some(({ type }) => type === 'shutdown')).length,
   closed: sources.filter(({ source }) => source.readyState === EventSource.CLOSED).length,
 };

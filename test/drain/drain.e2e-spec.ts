@@ -40,6 +40,8 @@ describe('drain on shutdown', () => {
 
     expect(result.closed).toBe(0);
     expect(result.toldShutdown).toBe(CLIENTS);
+    expect(result.reopened).toBe(CLIENTS);
+    // One attempt each: none was refused or failed and tried again.
     expect(result.delays).toHaveLength(CLIENTS);
     expect(b.sse.getClients()).toHaveLength(CLIENTS);
     // Slices of the window, and one more for any that came back after it.
