@@ -1,7 +1,7 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import type { SseCallOptions } from '../support/timeout.js';
 import { ManagedRedisClient } from '../redis/redis-client.js';
-import { checkRedisSource, type SseRedisConnectionOptions } from '../redis/redis-connection.js';
+import { checkRedisSource, claimService, type SseRedisConnectionOptions } from '../redis/redis-connection.js';
 import type { SseBackplane } from './backplane.interface.js';
 
 export interface RedisBackplaneOptions extends SseRedisConnectionOptions {
@@ -32,10 +32,7 @@ export class RedisBackplane implements SseBackplane, OnModuleDestroy {
    * that services of one app never hear each other. One backplane serves one service.
    */
   forService(name: string): void {
-    if (this.service !== undefined && this.service !== name) {
-      throw new Error(`This RedisBackplane already serves the SseService "${this.service}"; give "${name}" a RedisBackplane of its own.`);
-    }
-    this.service = name;
+    this.service = claimService(this.service, name, 'RedisBackplane', 'a RedisBackplane');
     if (this.options.channel === undefined) this.channel = `nestjs-sse:${name}`;
   }
 

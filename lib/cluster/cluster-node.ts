@@ -17,7 +17,7 @@ export class ClusterNode implements ClusterPeer {
   ) {}
 
   deliver(audience: SseEventAudience, frame: Buffer, id: string | undefined): void {
-    this.dispatcher.deliver(audience, { frame, id });
+    this.dispatcher.deliverArrived(audience, { frame, id });
   }
 
   retry(frame: Buffer): void {

@@ -60,7 +60,6 @@ export class Dispatcher {
 
   /** Queues the frame for the audience's clients here, and holds it for those being resumed. */
   deliver(audience: SseEventAudience, { frame, id }: Encoded, filter?: SseClientFilter): void {
-    this.replay.sawEvent();
     if (audience.kind === 'client') {
       this.registry.get(audience.clientId)?.queue.enqueue(frame, id);
       return;
@@ -76,6 +75,16 @@ export class Dispatcher {
     if (this.replay.resuming.size > 0) this.holdForResuming(audience, frame, id, filter);
   }
 
+  /**
+   * An event that comes from elsewhere (another instance, or the log's tail): logged there, so a
+   * replay read made here before it may lack it. Events sent here make the encoder say so as they
+   * are logged (see EventEncoder's onLogged).
+   */
+  deliverArrived(audience: SseEventAudience, encoded: Encoded): void {
+    this.replay.sawEvent();
+    this.deliver(audience, encoded);
+  }
+
   /** An event another instance sent to one client: queued if the client is here; false if not. */
   deliverTo(clientId: string, frame: Buffer, id: string | undefined): boolean {
     // Logged by the sender: a read made before may lack it, even if its client is not here yet.
@@ -86,7 +95,7 @@ export class Dispatcher {
   /** An event the log delivers (see SseEventLog.follow). One it cannot frame is logged, not thrown. */
   deliverLogged({ id, body, audience }: SseLoggedEvent): void {
     try {
-      this.deliver(audience, { frame: loggedFrame(id, body), id });
+      this.deliverArrived(audience, { frame: loggedFrame(id, body), id });
     } catch (error) {
       this.logger.error(`${EVENT_LOG} gave an event that cannot be written (id ${JSON.stringify(id)}).`, stackOf(error));
     }

@@ -2,7 +2,7 @@ import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { SseCallOptions } from '../support/timeout.js';
 import { checkCount, checkDuration } from '../options/option-validation.js';
 import { ManagedRedisClient } from '../redis/redis-client.js';
-import { checkRedisSource, type SseRedisConnectionOptions } from '../redis/redis-connection.js';
+import { checkRedisSource, claimService, type SseRedisConnectionOptions } from '../redis/redis-connection.js';
 import type { SseEventLog, SseEventToLog, SseLoggedEvent, SseMissedEvents } from './event-log.interface.js';
 import { RedisStreamReplay, STREAM_ID, type StreamEntry, toLoggedEvent } from './redis-stream-replay.js';
 
@@ -62,10 +62,7 @@ export class RedisStreamEventLog implements SseEventLog, OnModuleInit, OnModuleD
    * that services of one app never replay each other's events. One log serves one service.
    */
   forService(name: string): void {
-    if (this.service !== undefined && this.service !== name) {
-      throw new Error(`This RedisStreamEventLog already serves the SseService "${this.service}"; give "${name}" a log of its own.`);
-    }
-    this.service = name;
+    this.service = claimService(this.service, name, 'RedisStreamEventLog', 'a log');
     if (this.options.key === undefined) this.key = `nestjs-sse:events:${name}`;
   }
 

@@ -35,6 +35,17 @@ export function checkRedisSource(options: SseRedisConnectionOptions | undefined,
   throw new Error(`${what} needs a Redis connection: pass { url: 'redis://host:6379' } or { client } (a node-redis 5 client).`);
 }
 
+/**
+ * The named SseService a Redis adapter serves (see forService): one at most, since its channel or
+ * key is that service's. Throws, naming both, when a second one asks for it.
+ */
+export function claimService(serving: string | undefined, name: string, adapter: string, ownOne: string): string {
+  if (serving !== undefined && serving !== name) {
+    throw new Error(`This ${adapter} already serves the SseService "${serving}"; give "${name}" ${ownOne} of its own.`);
+  }
+  return name;
+}
+
 export async function createOwnClient(url: string): Promise<SseRedisClient> {
   let redis: { createClient(options: object): unknown };
   try {
